@@ -1,0 +1,1 @@
+"""Hospital Twin: a hospital digital twin and data warehouse (domain package, no Airflow)."""
