@@ -1,0 +1,62 @@
+# Environment of one Hospital Twin instance; sourced by scripts/stack, the Makefile and tests.
+#
+# HT_INSTANCE picks the instance: `demo` (the README's run command) or `test` (the test suite,
+# its own ports and data dir so tests never disturb a running demo). Every value below can be
+# overridden by exporting it first, e.g. HT_KAFKA_BOOTSTRAP=broker:9092 to use a real Kafka.
+
+HT_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+HT_INSTANCE="${HT_INSTANCE:-demo}"
+if [ "$HT_INSTANCE" = test ]; then _port_shift=1; else _port_shift=0; fi
+
+export HT_REPO HT_INSTANCE
+export HT_HOME="${HT_HOME:-$HT_REPO/data/$HT_INSTANCE}"
+export HT_VENV="${HT_VENV:-$HT_REPO/.venv}"
+export HT_PG_BIN="${HT_PG_BIN:-/usr/lib/postgresql/15/bin}"
+export HT_PG_PORT="${HT_PG_PORT:-$((55432 + _port_shift))}"
+export HT_KAFKA_PORT="${HT_KAFKA_PORT:-$((19092 + _port_shift))}"
+export HT_KAFKA_BOOTSTRAP="${HT_KAFKA_BOOTSTRAP:-127.0.0.1:$HT_KAFKA_PORT}"
+export HT_API_PORT="${HT_API_PORT:-$((8080 + _port_shift))}"
+export HT_API_URL="http://127.0.0.1:$HT_API_PORT"
+export HT_LAKE="${HT_LAKE:-$HT_HOME/lake}"
+export HT_PROFILE="${HT_PROFILE:-default}"
+export HT_LOGS="$HT_HOME/logs"
+
+# Per-install secrets (Fernet key, JWT secret, passwords), created by `scripts/stack up`.
+if [ -f "$HT_HOME/secrets.env" ]; then
+  # shellcheck disable=SC1091
+  . "$HT_HOME/secrets.env"
+fi
+
+export AIRFLOW_HOME="$HT_HOME/airflow"
+export AIRFLOW__CORE__DAGS_FOLDER="$HT_REPO/dags"
+export AIRFLOW__CORE__PLUGINS_FOLDER="$HT_REPO/plugins"
+export AIRFLOW__CORE__EXECUTOR=LocalExecutor
+export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=False
+export AIRFLOW__CORE__FERNET_KEY="${HT_FERNET_KEY:-}"
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="admin:admin"
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE="$HT_HOME/airflow/passwords.json"
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="$HT_API_URL/execution/"
+export AIRFLOW__API__HOST=127.0.0.1
+export AIRFLOW__API__PORT="$HT_API_PORT"
+export AIRFLOW__API__BASE_URL="$HT_API_URL"
+export AIRFLOW__API__WORKERS=1
+export AIRFLOW__API_AUTH__JWT_SECRET="${HT_JWT_SECRET:-}"
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="postgresql+psycopg2://airflow:${HT_AIRFLOW_DB_PASSWORD:-}@127.0.0.1:$HT_PG_PORT/airflow"
+export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=30
+export AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK=True
+export AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST=127.0.0.1
+export AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT="$((8974 + _port_shift * 10))"
+export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$((8793 + _port_shift * 10))"
+export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$((8794 + _port_shift * 10))"
+export AIRFLOW__API__SECRET_KEY="${HT_JWT_SECRET:-}"
+export AIRFLOW__LOGGING__BASE_LOG_FOLDER="$HT_LOGS/airflow"
+export AIRFLOW__LOGGING__LOGGING_LEVEL=INFO
+
+export AIRFLOW_CONN_HOSPITAL_DW="postgresql://hospital_writer:${HT_WRITER_PASSWORD:-}@127.0.0.1:$HT_PG_PORT/hospital"
+export AIRFLOW_CONN_HOSPITAL_KAFKA="{\"conn_type\": \"kafka\", \"extra\": {\"bootstrap.servers\": \"$HT_KAFKA_BOOTSTRAP\", \"group.id\": \"hospital-twin\", \"auto.offset.reset\": \"earliest\"}}"
+export HT_DW_DSN="postgresql://hospital_writer:${HT_WRITER_PASSWORD:-}@127.0.0.1:$HT_PG_PORT/hospital"
+
+export PATH="$HT_VENV/bin:$PATH"
+unset _port_shift
