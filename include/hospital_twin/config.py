@@ -179,7 +179,9 @@ class HospitalConfig(_Model):
     def _references(self) -> HospitalConfig:
         names = {w.name for w in self.wards}
         unknown = [w for w in self.flow.ed_routing if w not in names]
-        unknown += [w.step_down_to for w in self.wards if w.step_down_to and w.step_down_to not in names]
+        unknown += [
+            w.step_down_to for w in self.wards if w.step_down_to and w.step_down_to not in names
+        ]
         unknown += [w for w in self.flow.overflow_order if w not in names]
         if unknown:
             raise ValueError(f"unknown ward(s) {sorted(set(unknown))}; wards are {sorted(names)}")
@@ -254,7 +256,11 @@ def load_config(profile: str | Path = "default", **overrides: Any) -> HospitalCo
 
     A profile may name `extends: <other profile>` and give only what differs.
     """
-    path = Path(profile) if str(profile).endswith((".yaml", ".yml")) else CONFIG_DIR / f"{profile}.yaml"
+    path = (
+        Path(profile)
+        if str(profile).endswith((".yaml", ".yml"))
+        else CONFIG_DIR / f"{profile}.yaml"
+    )
     data = _read_yaml(path)
     parent = data.pop("extends", None)
     if parent:

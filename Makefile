@@ -1,0 +1,19 @@
+# The two commands of the README: `make run` (the main job) and `make test` (the test suite).
+.PHONY: run test up down status test-down lint bench
+
+run:            ## stack up, setup, a short backfill, a scenario run, URL printed
+	bash scripts/demo
+
+test:           ## test stack up (own ports/data dir), then ruff and the whole pytest suite
+	bash scripts/test
+
+up:
+	bash scripts/stack up
+down:
+	bash scripts/stack down
+status:
+	bash scripts/stack status
+test-down:
+	HT_INSTANCE=test bash scripts/stack down
+lint:
+	.venv/bin/ruff check .

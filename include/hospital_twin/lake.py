@@ -1,0 +1,82 @@
+"""The lake: the seed's shared-data folder layout, with dated file names.
+
+`batch/` holds new files, `processed/` what was ingested, `failed/` what was rejected (beside a
+`.reason` file saying which rows and fields), `stream/` the JSON events landed by the stream
+processor, `models/` forecaster artefacts, `reports/` capacity reports, `state/` setup outputs
+the daily run reads (population, illness profiles, staff, schedules).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+FOLDERS = ("batch", "processed", "failed", "stream", "models", "reports", "state")
+
+
+@dataclass(frozen=True)
+class Lake:
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> Lake:
+        """The lake at $HT_LAKE (scripts/env.sh sets it under the instance's data dir)."""
+        root = os.environ.get("HT_LAKE")
+        if not root:
+            raise RuntimeError("HT_LAKE is not set: the lake's root directory is unknown")
+        return cls(Path(root)).ensure()
+
+    def ensure(self) -> Lake:
+        for folder in FOLDERS:
+            (self.root / folder).mkdir(parents=True, exist_ok=True)
+        return self
+
+    def path(self, folder: str, name: str) -> Path:
+        if folder not in FOLDERS:
+            raise ValueError(f"unknown lake folder {folder!r}; expected one of {FOLDERS}")
+        return self.root / folder / name
+
+    def daily_visitors(self, day: dt.date) -> Path:
+        return self.path("batch", f"daily_visitors_{day:%Y-%m-%d}.parquet")
+
+    def admissions(self, day: dt.date) -> Path:
+        return self.path("batch", f"admissions_{day:%Y-%m-%d}.csv")
+
+    def schedules(self, year: int, month: int) -> Path:
+        return self.path("state", f"schedules_{year:04d}-{month:02d}.parquet")
+
+    def staff_active(self, quarter_start: dt.date) -> Path:
+        return self.path("state", f"staff_active_{quarter_start:%Y-%m-%d}.parquet")
+
+    def move_to_processed(self, path: Path) -> Path:
+        """Move an ingested file out of `batch/`; replaces an earlier copy (a re-run of D)."""
+        target = self.path("processed", path.name)
+        os.replace(path, target)
+        return target
+
+    def quarantine(self, path: Path, reason: str) -> Path:
+        """Move a rejected file to `failed/` with `<name>.reason` beside it."""
+        target = self.path("failed", path.name)
+        shutil.move(str(path), target)
+        target.with_name(target.name + ".reason").write_text(reason.rstrip() + "\n")
+        return target
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    """Write atomically (temp file + rename) so readers never see half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+    return path

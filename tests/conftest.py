@@ -1,0 +1,49 @@
+"""Shared fixtures: the test instance's services (started by scripts/test) and a clean warehouse."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg
+import pytest
+
+from hospital_twin import warehouse
+
+
+def _require(var: str) -> str:
+    value = os.environ.get(var)
+    if not value:
+        pytest.fail(f"{var} is not set: run the tests with `make test` (scripts/test)")
+    return value
+
+
+@pytest.fixture(scope="session")
+def pg_admin_dsn() -> str:
+    """The cluster's local admin (trusted on 127.0.0.1 only), for creating scratch databases."""
+    return f"postgresql://postgres@127.0.0.1:{_require('HT_PG_PORT')}/postgres"
+
+
+@pytest.fixture(scope="session")
+def scratch_dsn(pg_admin_dsn: str):
+    """A fresh, migrated warehouse database for this test session, dropped afterwards."""
+    name = f"hospital_it_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_admin_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" OWNER hospital_writer')
+    dsn = _require("HT_DW_DSN").rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(dsn) as conn:
+        warehouse.migrate(conn)
+    yield dsn
+    with psycopg.connect(pg_admin_dsn, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def dw(scratch_dsn: str):
+    with psycopg.connect(scratch_dsn) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    return _require("HT_KAFKA_BOOTSTRAP")
