@@ -79,6 +79,10 @@ def migrate(conn: psycopg.Connection, directory: Path | None = None) -> list[str
                 (path.name, _checksum(text)),
             )
             done.append(path.name)
+        # Marts are views over the facts: re-created every time, so they follow the files.
+        if directory == SQL_DIR / "migrations":
+            for path in sorted((SQL_DIR / "marts").glob("*.sql")):
+                conn.execute(path.read_text())
     return done
 
 
