@@ -1,0 +1,226 @@
+"""Daily patient visits: who comes to the hospital on simulated day D, when, and how urgently.
+
+Figures come from the config (DESIGN.md §3, seed 000): `visits.monthly_volume` visits a month
+(`reduced_monthly_volume` inside `simulation.reduced_period_start..end`), spread evenly over the
+days of the month; arrivals between `day_start_hour` and `day_end_hour` come at
+`day_rate_multiplier` × the night rate; a person whose illness category peaks in the month
+(`seasonal_peaks`, southern-hemisphere seasons) is `peak_multiplier` times as likely to visit.
+Triage levels come from `visits.triage_levels` (most urgent first) with durations exponential
+around each level's `mean_minutes`; severe cases among the old and the very young
+(`emergency_min_severity`, age ≥ 60 or < 10) arrive by ambulance.
+
+Seasonality changes the case mix, not the monthly total; a scenario's arrival scale for the
+month is passed as `scale`. Randomness: stream `arrivals` (count and times), `visitors` (who)
+and `triage` (level noise and duration), each from rng.stream(seed, D, name).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hospital_twin.config import HospitalConfig
+from hospital_twin.rng import stream
+
+SERVICES = ("Emergency Room", "General Consultation", "Specialist Clinic")
+# Categories that send a patient to the emergency room whatever the severity.
+EMERGENCY_CATEGORIES = frozenset({"accidents", "burns", "assault", "poisoning", "alcohol"})
+# Categories and departments seen in the specialist clinic (unless the case is urgent).
+SPECIALIST_CATEGORIES = frozenset({"chronic", "oncology", "cardiac", "neurological", "mental"})
+SPECIALIST_DEPARTMENTS = frozenset({"Oncology", "Cardiology", "Neurology", "Psychiatry"})
+ER_MIN_SEVERITY = 3  # severity from which a visit goes to the emergency room
+TRIAGE_NOISE = 0.2  # chance the triage level is one step off the severity's level
+AMBULANCE_OLD_AGE, AMBULANCE_YOUNG_AGE = 60, 10
+
+VISIT_COLUMNS = [
+    "visit_id", "sim_date", "person_id", "age", "sex", "arrival_time", "service", "condition",
+    "category", "severity", "department", "triage_level", "triage_minutes", "arrival_mode",
+    "is_emergency",
+]  # fmt: skip
+_PEOPLE_COLUMNS = ["person_id", "sex", "age", "birth_date"]
+_ILLNESS_COLUMNS = ["person_id", "condition", "category", "severity", "department"]
+
+
+def daily_volume(config: HospitalConfig, day: dt.date) -> float:
+    """Expected visits on `day`: the month's volume over its days (reduced period aware)."""
+    sim, vis = config.simulation, config.visits
+    reduced = (
+        sim.reduced_period_start is not None
+        and sim.reduced_period_end is not None
+        and sim.reduced_period_start <= day <= sim.reduced_period_end
+    )
+    monthly = vis.reduced_monthly_volume if reduced else vis.monthly_volume
+    return monthly / calendar.monthrange(day.year, day.month)[1]
+
+
+def hourly_profile(config: HospitalConfig) -> np.ndarray:
+    """Probability of arriving in each hour 0..23 (daytime hours at the day-rate multiplier)."""
+    vis = config.visits
+    weights = np.ones(24)
+    weights[vis.day_start_hour : vis.day_end_hour] = vis.day_rate_multiplier
+    return weights / weights.sum()
+
+
+@dataclass(frozen=True)
+class VisitSampler:
+    """People with their illness, grouped by category so a day's visitors are drawn in O(visits).
+
+    Build once per population (`from_frames`) and reuse it for every simulated day.
+    """
+
+    people: pd.DataFrame  # one row per person, sorted by person_id
+    categories: np.ndarray  # category names, sorted
+    order: np.ndarray  # row positions grouped by category
+    starts: np.ndarray  # offsets of each category's block in `order` (len = categories + 1)
+
+    @classmethod
+    def from_frames(cls, population: pd.DataFrame, illness: pd.DataFrame) -> VisitSampler:
+        cols = [c for c in _PEOPLE_COLUMNS if c in population.columns]
+        people = population[cols].merge(illness[_ILLNESS_COLUMNS], on="person_id", how="inner")
+        people = people.sort_values("person_id", kind="stable").reset_index(drop=True)
+        codes, categories = pd.factorize(people["category"], sort=True)
+        order = np.argsort(codes, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(categories)))])
+        return cls(people, np.asarray(categories, dtype=object), order, starts)
+
+    def month_weights(self, config: HospitalConfig, month: int) -> np.ndarray:
+        """Relative visit rate per category in `month` (peak categories × peak_multiplier)."""
+        peaks = config.visits.seasonal_peaks
+        mult = config.visits.peak_multiplier
+        return np.array([mult if month in peaks.get(c, ()) else 1.0 for c in self.categories])
+
+    def draw(self, rng: np.random.Generator, n: int, weights: np.ndarray) -> np.ndarray:
+        """Row positions of `n` distinct people, chosen with probability ∝ their category weight."""
+        counts = np.diff(self.starts)
+        probs = counts * weights
+        probs = probs / probs.sum()
+        n = min(n, len(self.people))
+        rows = np.empty(0, dtype=np.int64)
+        while len(rows) < n:  # top up draws that repeated a person already chosen today
+            need = n - len(rows)
+            cat = rng.choice(len(counts), size=need + need // 10 + 1, p=probs)
+            within = (rng.random(len(cat)) * counts[cat]).astype(np.int64)
+            rows = np.concatenate([rows, self.order[self.starts[cat] + within]])
+            _, first = np.unique(rows, return_index=True)
+            rows = rows[np.sort(first)]
+        return rows[:n]
+
+
+def generate_visits(
+    config: HospitalConfig,
+    day: dt.date,
+    population: pd.DataFrame | None = None,
+    illness: pd.DataFrame | None = None,
+    *,
+    sampler: VisitSampler | None = None,
+    scale: float = 1.0,
+) -> pd.DataFrame:
+    """The visits of `day`, sorted by arrival time (columns VISIT_COLUMNS).
+
+    Pass `sampler` (built once with VisitSampler.from_frames) to avoid re-indexing a large
+    population every day; `scale` multiplies the expected volume (scenario arrival scale).
+    """
+    if sampler is None:
+        if population is None or illness is None:
+            raise ValueError("generate_visits needs population and illness frames, or a sampler")
+        sampler = VisitSampler.from_frames(population, illness)
+    arrivals = stream(config.seed, day, "arrivals")
+    n = int(arrivals.poisson(daily_volume(config, day) * scale))
+    rows = sampler.draw(
+        stream(config.seed, day, "visitors"), n, sampler.month_weights(config, day.month)
+    )
+    visits = sampler.people.iloc[rows].reset_index(drop=True)
+    visits["arrival_time"] = _arrival_times(config, day, arrivals, len(visits))
+    visits = visits.sort_values(["arrival_time", "person_id"], kind="stable", ignore_index=True)
+    return _describe_visits(config, day, visits)
+
+
+def _arrival_times(
+    config: HospitalConfig, day: dt.date, rng: np.random.Generator, n: int
+) -> pd.Series:
+    """Arrival instants (to the second) following the hourly profile."""
+    hours = rng.choice(24, size=n, p=hourly_profile(config))
+    seconds = hours * 3600 + (rng.random(n) * 3600).astype(np.int64)
+    start = np.datetime64(day, "us")
+    return pd.Series(start + seconds.astype("timedelta64[s]"), dtype="datetime64[us]")
+
+
+def _describe_visits(config: HospitalConfig, day: dt.date, visits: pd.DataFrame) -> pd.DataFrame:
+    """Add age on the day, service, triage and arrival mode; name the visits in arrival order."""
+    vis = config.visits
+    age = _age_on(visits, day)
+    severity = visits["severity"].to_numpy(dtype=np.int64)
+    category = visits["category"].to_numpy(dtype=object)
+    is_emergency = (severity >= vis.emergency_min_severity) & (
+        (age >= AMBULANCE_OLD_AGE) | (age < AMBULANCE_YOUNG_AGE)
+    )
+    level, minutes = _triage(config, day, severity)
+    out = pd.DataFrame(
+        {
+            "visit_id": [f"V{day:%Y%m%d}-{i:05d}" for i in range(1, len(visits) + 1)],
+            "sim_date": [day] * len(visits),
+            "person_id": visits["person_id"].to_numpy(dtype=np.int64),
+            "age": age,
+            "sex": visits["sex"].to_numpy(dtype=object),
+            "arrival_time": visits["arrival_time"],
+            "service": _service(severity, category, visits["department"], is_emergency),
+            "condition": visits["condition"].to_numpy(dtype=object),
+            "category": category,
+            "severity": severity,
+            "department": visits["department"].to_numpy(dtype=object),
+            "triage_level": np.array([t.name for t in vis.triage_levels], dtype=object)[level],
+            "triage_minutes": minutes,
+            "arrival_mode": np.where(is_emergency, "Ambulance", "Walk-in").astype(object),
+            "is_emergency": is_emergency,
+        }
+    )
+    return out[VISIT_COLUMNS]
+
+
+def _age_on(visits: pd.DataFrame, day: dt.date) -> np.ndarray:
+    """Age in whole years on `day` (from birth_date when given, else the age column)."""
+    if "birth_date" not in visits.columns:
+        return visits["age"].to_numpy(dtype=np.int64)
+    born = pd.to_datetime(visits["birth_date"])
+    before_birthday = (born.dt.month * 100 + born.dt.day) > (day.month * 100 + day.day)
+    return (day.year - born.dt.year - before_birthday).to_numpy(dtype=np.int64)
+
+
+def _service(
+    severity: np.ndarray, category: np.ndarray, department: pd.Series, is_emergency: np.ndarray
+) -> np.ndarray:
+    """Emergency Room for urgent cases, Specialist Clinic for long-term care, else consultation."""
+    dept = department.to_numpy(dtype=object)
+    urgent = (
+        (severity >= ER_MIN_SEVERITY)
+        | pd.Series(category).isin(EMERGENCY_CATEGORIES).to_numpy()
+        | (dept == "Emergency Room")
+        | is_emergency
+    )
+    specialist = (
+        pd.Series(category).isin(SPECIALIST_CATEGORIES).to_numpy()
+        | pd.Series(dept).isin(SPECIALIST_DEPARTMENTS).to_numpy()
+        | (dept == "Specialist Clinic")
+    )
+    service = np.where(specialist, "Specialist Clinic", "General Consultation")
+    return np.where(urgent, "Emergency Room", service).astype(object)
+
+
+def _triage(
+    config: HospitalConfig, day: dt.date, severity: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Triage level index (0 = most urgent) from severity ± noise, and triage minutes."""
+    rng = stream(config.seed, day, "triage")
+    levels = config.visits.triage_levels
+    top = len(levels) - 1
+    base = np.rint((5 - np.clip(severity, 1, 5)) * top / 4).astype(np.int64)
+    step = rng.choice(
+        [-1, 0, 1], size=len(severity), p=[TRIAGE_NOISE / 2, 1 - TRIAGE_NOISE, TRIAGE_NOISE / 2]
+    )
+    level = np.clip(base + step, 0, top)
+    means = np.array([t.mean_minutes for t in levels])[level]
+    return level, np.round(rng.exponential(means), 1)
