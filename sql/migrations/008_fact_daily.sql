@@ -26,11 +26,13 @@ CREATE TABLE dw.fact_admission (
     arrival_time          timestamp NOT NULL,
     triage_level          text NOT NULL,
     department            text NOT NULL,
+    source                text NOT NULL,
+    requested_ward        text NOT NULL,
     ward                  text,
     admitted_at           timestamp,
     expected_discharge_at timestamp,
     discharged_at         timestamp,
-    status                text NOT NULL,
+    status                text NOT NULL CHECK (status IN ('admitted', 'overflow', 'refused')),
     wait_hours            double precision NOT NULL CHECK (wait_hours >= 0),
     los_days              double precision,
     admitting_doctor_id   text,
@@ -46,7 +48,21 @@ CREATE TABLE dw.fact_discharge (
     ward          text NOT NULL,
     admitted_at   timestamp NOT NULL,
     discharged_at timestamp NOT NULL,
+    los_days      double precision NOT NULL,
+    carried_over  boolean NOT NULL,
     PRIMARY KEY (sim_date, admission_id, ward)
+);
+
+-- Ward-to-ward moves inside the hospital (ICU step-down to High Care).
+CREATE TABLE dw.fact_ward_move (
+    sim_date              date NOT NULL,
+    admission_id          text NOT NULL,
+    person_id             bigint NOT NULL,
+    from_ward             text NOT NULL,
+    to_ward               text NOT NULL,
+    moved_at              timestamp NOT NULL,
+    expected_discharge_at timestamp NOT NULL,
+    PRIMARY KEY (sim_date, admission_id, moved_at)
 );
 
 CREATE TABLE dw.fact_ward_day (
@@ -63,6 +79,8 @@ CREATE TABLE dw.fact_ward_day (
     mean_wait_hours double precision,
     overflow_in     integer NOT NULL,
     overflow_out    integer NOT NULL,
+    moves_in        integer NOT NULL,
+    moves_out       integer NOT NULL,
     PRIMARY KEY (sim_date, ward),
     CHECK (peak_occupancy <= beds)
 );

@@ -1,0 +1,101 @@
+"""The stream processor: a long-running consumer-group service landing the twin's events.
+
+Run as `python -m hospital_twin.stream_processor` (the local stack and docker-compose start it).
+It consumes the event topics in batches, lands each batch durably (lake JSON + warehouse rows,
+see `streaming.land_batch`) and only then commits the batch's offsets. Several instances may
+run in one consumer group; the range assignor spreads partitions between them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+
+from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka.admin import AdminClient
+
+from hospital_twin import streaming, warehouse
+from hospital_twin.lake import Lake
+
+log = logging.getLogger("hospital_twin.stream_processor")
+GROUP_ID = "hospital-stream-processor"
+
+
+def kafka_config() -> dict[str, str]:
+    bootstrap = os.environ.get("HT_KAFKA_BOOTSTRAP")
+    if not bootstrap:
+        raise RuntimeError("HT_KAFKA_BOOTSTRAP is not set: where is the Kafka broker?")
+    return {"bootstrap.servers": bootstrap}
+
+
+def make_consumer(config: dict[str, str], group_id: str = GROUP_ID) -> Consumer:
+    return Consumer({
+        **config,
+        "group.id": group_id,
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "partition.assignment.strategy": "range",
+    })
+
+
+def run(stop_after_idle: float | None = None, batch_size: int = 500,
+        group_id: str = GROUP_ID) -> streaming.Landed:
+    """Consume until SIGTERM/SIGINT (or `stop_after_idle` seconds without messages)."""
+    config = kafka_config()
+    streaming.ensure_topics(AdminClient(config))
+    lake_stream = Lake.from_env().path("stream", "")
+    stopping = False
+
+    def stop(signum, _frame) -> None:
+        nonlocal stopping
+        log.info("signal %s: finishing the current batch", signum)
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    total = streaming.Landed()
+    consumer = make_consumer(config, group_id)
+    dead_letter = Producer(config)
+    consumer.subscribe(list(streaming.LANDING_TABLES))
+    idle_since = time.monotonic()
+    with warehouse.connect() as conn:
+        warehouse.migrate(conn)
+        while not stopping:
+            batch = [m for m in consumer.consume(batch_size, timeout=1.0) if _ok(m)]
+            if not batch:
+                if stop_after_idle is not None and time.monotonic() - idle_since > stop_after_idle:
+                    break
+                continue
+            idle_since = time.monotonic()
+            landed = streaming.land_batch(conn, Path(lake_stream), batch, dead_letter)
+            consumer.commit(asynchronous=False)  # only after the rows are durable
+            for table, n in landed.rows.items():
+                total.rows[table] = total.rows.get(table, 0) + n
+            total.rejected += landed.rejected
+            log.info("landed %s, rejected %d", landed.rows, landed.rejected)
+    consumer.close()
+    return total
+
+
+def _ok(msg) -> bool:
+    err = msg.error()
+    if err is None:
+        return True
+    if err.code() != KafkaError._PARTITION_EOF:
+        log.warning("consumer error: %s", err)
+    return False
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log.info("stream processor starting (group %s)", GROUP_ID)
+    total = run()
+    log.info("stopped; landed %s, rejected %d", total.rows, total.rejected)
+
+
+if __name__ == "__main__":
+    main()
