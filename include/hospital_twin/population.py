@@ -249,8 +249,9 @@ def _name_tables() -> _NameTables:
     )  # fmt: skip
 
 
-def _take(pool: pa.Array, idx: np.ndarray) -> pd.Series:
-    return pd.Series(pool.take(pa.array(idx)), dtype="str")
+def take_strings(pool: pa.Array, idx: np.ndarray | pa.Array) -> pd.Series:
+    """A `str` column of pool[idx] built in Arrow (no Python objects); null indices give NA."""
+    return pd.Series(pool.take(idx if isinstance(idx, pa.Array) else pa.array(idx)), dtype="str")
 
 
 def _codes(values: np.ndarray | pd.Series, names: tuple[str, ...], what: str) -> np.ndarray:
@@ -281,7 +282,7 @@ def draw_names(
     sex = np.asarray(male, dtype=np.intp)
     first = t.first_off[cell, sex] + (rng.random(n) * t.first_len[cell, sex]).astype(np.int64)
     last = t.last_off[cell] + (rng.random(n) * t.last_len[cell]).astype(np.int64)
-    return _take(t.first, first), _take(t.last, last)
+    return take_strings(t.first, first), take_strings(t.last, last)
 
 
 @cache
@@ -316,7 +317,7 @@ def draw_addresses(
     )
     out = {"street_address": pd.Series(address, dtype="str")}
     for col in ("suburb", "city", "postal_code"):
-        out[col] = _take(pa.array(suburbs[col].tolist(), pa.string()), which)
+        out[col] = take_strings(pa.array(suburbs[col].tolist(), pa.string()), which)
     return out
 
 
@@ -468,7 +469,7 @@ def draw_groups(rng: np.random.Generator, shares: dict[str, float], n: int) -> p
     """Population group per person, by the configured shares."""
     names = list(shares)
     p = np.array([shares[g] for g in names])
-    return _take(pa.array(names, pa.string()), rng.choice(len(names), size=n, p=p / p.sum()))
+    return take_strings(pa.array(names, pa.string()), rng.choice(len(names), size=n, p=p / p.sum()))
 
 
 def generate_population(config: HospitalConfig, size: int | None = None) -> pd.DataFrame:
@@ -488,7 +489,7 @@ def generate_population(config: HospitalConfig, size: int | None = None) -> pd.D
             "first_name": first,
             "last_name": last,
             "population_group": groups,
-            "sex": _take(pa.array(SEXES), male.astype(np.int64)),
+            "sex": take_strings(pa.array(SEXES), male.astype(np.int64)),
             "birth_date": birth.astype(DATE_DTYPE),
             "age": ages.astype(np.int64),
             **draw_addresses(stream(seed, None, "population.address"), groups, spec.province),
