@@ -38,6 +38,20 @@ def read_sql(name: str) -> str:
     return (SQL_DIR / name).read_text()
 
 
+def query_frame(
+    conn: psycopg.Connection, name: str, params: Sequence[object] | dict = ()
+) -> pd.DataFrame:
+    """Run `sql/<name>` and return its rows as a DataFrame with the query's column names."""
+    cur = conn.execute(read_sql(name), params)
+    return pd.DataFrame(cur.fetchall(), columns=[c.name for c in cur.description])
+
+
+def table_columns(conn: psycopg.Connection, table: str) -> list[str]:
+    """A table's columns in order: loads select exactly these from a richer frame."""
+    schema, name = table.split(".")
+    return list(query_frame(conn, "queries/table_columns.sql", (schema, name))["column_name"])
+
+
 def _checksum(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 

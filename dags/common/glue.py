@@ -1,0 +1,38 @@
+"""The few things every task needs from Airflow: the warehouse connection and the lake."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+
+import psycopg
+
+from hospital_twin.lake import Lake
+
+DW_CONN_ID = "hospital_dw"
+KAFKA_CONN_ID = "hospital_kafka"
+SETUP_ASSET_URI = "hospital://warehouse/setup"
+DAILY_ASSET_URI = "hospital://warehouse/daily"
+
+
+@contextlib.contextmanager
+def warehouse() -> Iterator[psycopg.Connection]:
+    """A psycopg connection from the Airflow connection `hospital_dw`."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    uri = PostgresHook(postgres_conn_id=DW_CONN_ID).get_uri()
+    dsn = "postgresql://" + uri.split("://", 1)[1]
+    with psycopg.connect(dsn) as conn:
+        yield conn
+
+
+def lake() -> Lake:
+    return Lake.from_env()
+
+
+def sim_day(logical_date) -> dt.date:
+    """The simulated day D of a run: its logical date."""
+    if hasattr(logical_date, "date"):
+        return logical_date.date()
+    return dt.date.fromisoformat(str(logical_date)[:10])

@@ -1,0 +1,145 @@
+"""
+### Hospital setup (run once, or again to rebuild)
+
+Builds the twin's foundations and loads them into the warehouse:
+
+1. **reference**: calendar, wards with bed counts, receiving facilities;
+2. **population**: people with valid South African ID numbers and illness profiles;
+3. **workforce**: active staff, reserve pool, quarterly retirements and hires;
+4. **schedules**: monthly rotating shifts (21-day cycle, a Senior per department per day).
+
+Files go to the lake's `batch/`, are loaded with COPY (replacing the previous setup's rows)
+and move to `processed/`. When it finishes it updates the asset `hospital://warehouse/setup`,
+which `hospital_daily` checks before simulating a day.
+
+Trigger it from the UI with a **profile** (`default`: the seeds' 3,000,000-person hospital,
+`small`: a quick demo) and optionally a population size.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pendulum
+from airflow.sdk import Asset, Param, dag, task
+from common.glue import SETUP_ASSET_URI, lake, warehouse
+
+log = logging.getLogger(__name__)
+SETUP_DONE = Asset(SETUP_ASSET_URI)
+
+
+def _config(params):
+    from hospital_twin.config import load_config
+
+    overrides = {}
+    if params.get("population_size"):
+        overrides["population"] = {"size": int(params["population_size"])}
+    return load_config(params["profile"], **overrides)
+
+
+@dag(
+    dag_id="hospital_setup",
+    schedule=None,
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["hospital-twin", "setup"],
+    default_args={"owner": "hospital-twin", "retries": 1},
+    doc_md=__doc__,
+    params={
+        "profile": Param(
+            "default",
+            type="string",
+            enum=["default", "small"],
+            title="Hospital profile",
+            description="Which configs/<profile>.yaml describes the hospital.",
+        ),
+        "population_size": Param(
+            None,
+            type=["null", "integer"],
+            minimum=1000,
+            maximum=10_000_000,
+            title="Population size",
+            description="Overrides the profile's population size.",
+        ),
+    },
+)
+def hospital_setup():
+    @task
+    def load_reference(params=None) -> dict:
+        with warehouse() as conn:
+            from hospital_twin import setup_stage
+
+            loaded = setup_stage.load_reference(conn, _config(params))
+        log.info("reference dimensions loaded: %s", loaded)
+        return loaded
+
+    @task
+    def build_population(params=None) -> dict:
+        from hospital_twin import setup_stage
+
+        summary = setup_stage.build_population(_config(params), lake())
+        log.info("population built: %s", summary)
+        return summary
+
+    @task
+    def load_population(_built: dict) -> dict:
+        from hospital_twin import setup_stage
+
+        with warehouse() as conn:
+            loaded = setup_stage.load_population(conn, lake())
+        log.info("population loaded with COPY: %s", loaded)
+        return loaded
+
+    @task
+    def build_workforce(params=None) -> dict:
+        from hospital_twin import setup_stage
+
+        summary = setup_stage.build_workforce(_config(params), lake())
+        log.info("workforce built: %s", summary)
+        return summary
+
+    @task
+    def load_workforce(_built: dict) -> dict:
+        from hospital_twin import setup_stage
+
+        with warehouse() as conn:
+            loaded = setup_stage.load_workforce(conn, lake())
+        log.info("workforce loaded with COPY: %s", loaded)
+        return loaded
+
+    @task
+    def build_schedules(_workforce: dict, params=None) -> dict:
+        from hospital_twin import setup_stage
+
+        summary = setup_stage.build_schedules(_config(params), lake())
+        log.info("schedules built: %s", summary)
+        return summary
+
+    @task
+    def load_schedules(_built: dict, _staff: dict) -> dict:
+        from hospital_twin import setup_stage
+
+        with warehouse() as conn:
+            loaded = setup_stage.load_schedules(conn, lake())
+        log.info("schedules loaded with COPY: %s", loaded)
+        return loaded
+
+    @task(outlets=[SETUP_DONE])
+    def mark_setup_done(_people: dict, _shifts: dict, params=None) -> dict:
+        from hospital_twin import setup_stage
+
+        state = setup_stage.record_setup(lake(), params["profile"], _config(params))
+        log.info("setup finished: %s", state)
+        return state
+
+    reference = load_reference()
+    people = load_population(build_population())
+    built_staff = build_workforce()
+    staff = load_workforce(built_staff)
+    shifts = load_schedules(build_schedules(built_staff), staff)
+    reference >> [people, staff]
+    mark_setup_done(people, shifts)
+
+
+hospital_setup()

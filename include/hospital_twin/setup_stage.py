@@ -1,0 +1,293 @@
+"""The one-time setup, stage by stage: what each task of `hospital_setup` does.
+
+Each stage writes its files to the lake's `batch/`, loads them into the warehouse with COPY
+(replacing the previous setup's rows in one transaction, so re-running setup gives the same
+rows) and moves them to `processed/`, where the daily run reads them. `state/setup.json`
+records which profile, size and seed the twin was set up with: the daily run reads it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Sequence
+
+import holidays
+import pandas as pd
+import psycopg
+
+from hospital_twin import illness, population, schedules, warehouse, workforce
+from hospital_twin.config import HospitalConfig, load_config
+from hospital_twin.lake import Lake, write_parquet
+
+SETUP_STATE = "setup.json"
+PEOPLE = "people_data.parquet"
+ILLNESS = "population_with_illnesses.parquet"
+STAFF = "staff_data.parquet"
+RESERVE = "reserve_pool.parquet"
+SEASONS = {
+    12: "summer",
+    1: "summer",
+    2: "summer",
+    3: "autumn",
+    4: "autumn",
+    5: "autumn",
+    6: "winter",
+    7: "winter",
+    8: "winter",
+    9: "spring",
+    10: "spring",
+    11: "spring",
+}
+
+
+class SetupMissing(RuntimeError):
+    """The daily run needs the setup's outputs and they are not there."""
+
+
+def replace_tables(conn: psycopg.Connection, loads: Sequence[tuple[str, pd.DataFrame]]) -> dict:
+    """Replace whole tables in one transaction: delete children first, COPY parents first."""
+    with conn.transaction():
+        for table, _ in reversed(loads):
+            schema, name = table.split(".")
+            conn.execute(
+                psycopg.sql.SQL("DELETE FROM {}").format(psycopg.sql.Identifier(schema, name))
+            )
+        return {table: warehouse.copy_frame(conn, table, frame) for table, frame in loads}
+
+
+def calendar(config: HospitalConfig) -> pd.DataFrame:
+    """dim_date rows for the simulation calendar plus a year of forecast horizon."""
+    end = config.simulation.end_date + dt.timedelta(days=366)
+    days = pd.date_range(config.simulation.start_date, end, freq="D")
+    za = holidays.country_holidays("ZA", years=range(days[0].year, days[-1].year + 1))
+    names = [za.get(d.date()) for d in days]
+    return pd.DataFrame(
+        {
+            "date_key": days.date,
+            "year": days.year,
+            "quarter": days.quarter,
+            "month": days.month,
+            "day_of_week": days.dayofweek,
+            "is_weekend": days.dayofweek >= 5,
+            "is_holiday": [n is not None for n in names],
+            "holiday_name": names,
+            "season": [SEASONS[m] for m in days.month],
+        }
+    )
+
+
+def wards_frame(config: HospitalConfig) -> pd.DataFrame:
+    inpatient = pd.DataFrame(
+        [
+            {
+                "ward": w.name,
+                "department": w.department,
+                "kind": "inpatient",
+                "beds": w.beds,
+                "daily_capacity": None,
+                "los_dist": w.los.dist,
+                "los_mean_days": w.los.mean_days,
+                "los_sd_days": w.los.sd_days,
+            }
+            for w in config.wards
+        ]
+    )
+    outpatient = pd.DataFrame(
+        [
+            {
+                "ward": name,
+                "department": name,
+                "kind": "outpatient",
+                "beds": 0,
+                "daily_capacity": cap,
+                "los_dist": None,
+                "los_mean_days": None,
+                "los_sd_days": None,
+            }
+            for name, cap in config.visits.outpatient_capacity.items()
+        ]
+    )
+    return pd.concat([inpatient, outpatient], ignore_index=True).astype({"daily_capacity": "Int64"})
+
+
+def facilities_frame(config: HospitalConfig) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"facility": f, "kind": kind}
+            for kind, names in config.events.destinations.items()
+            for f in names
+        ]
+    )
+
+
+def load_reference(conn: psycopg.Connection, config: HospitalConfig) -> dict:
+    """Calendar, wards and facilities: small dimensions every fact refers to."""
+    warehouse.migrate(conn)
+    return replace_tables(
+        conn,
+        [
+            ("dw.dim_date", calendar(config)),
+            ("dw.dim_ward", wards_frame(config)),
+            ("dw.dim_facility", facilities_frame(config)),
+        ],
+    )
+
+
+def build_population(config: HospitalConfig, lake: Lake) -> dict:
+    """People and their illness profiles, written to `batch/`."""
+    t0 = time.perf_counter()
+    people = population.generate_population(config)
+    profiles = illness.assign_illness_profiles(config, people)
+    write_parquet(people, lake.path("batch", PEOPLE))
+    write_parquet(profiles, lake.path("batch", ILLNESS))
+    return {
+        "people": len(people),
+        "seconds": round(time.perf_counter() - t0, 2),
+        "files": [PEOPLE, ILLNESS],
+    }
+
+
+def load_population(conn: psycopg.Connection, lake: Lake) -> dict:
+    people = pd.read_parquet(lake.path("batch", PEOPLE))
+    profiles = pd.read_parquet(lake.path("batch", ILLNESS))
+    conditions = illness.condition_catalogue()
+    loaded = replace_tables(
+        conn,
+        [
+            ("dw.dim_person", people[warehouse.table_columns(conn, "dw.dim_person")]),
+            ("dw.dim_condition", conditions[warehouse.table_columns(conn, "dw.dim_condition")]),
+            ("dw.person_illness", profiles[warehouse.table_columns(conn, "dw.person_illness")]),
+        ],
+    )
+    for name in (PEOPLE, ILLNESS):
+        lake.move_to_processed(lake.path("batch", name))
+    return loaded
+
+
+def build_workforce(config: HospitalConfig, lake: Lake) -> dict:
+    """Staff, reserve pool and the quarterly evolution, with a snapshot file per quarter."""
+    staff = workforce.generate_staff(config)
+    reserve = workforce.generate_reserve_pool(config)
+    snapshots, summary = workforce.evolve_quarterly(config, staff, reserve)
+    write_parquet(staff, lake.path("batch", STAFF))
+    write_parquet(reserve, lake.path("batch", RESERVE))
+    for quarter, frame in snapshots.items():
+        write_parquet(frame, lake.staff_active(pd.Timestamp(quarter).date()))
+    write_parquet(summary, lake.path("state", "workforce_summary.parquet"))
+    return {"staff": len(staff), "reserve": len(reserve), "quarters": len(snapshots)}
+
+
+def everyone_employed(lake: Lake) -> pd.DataFrame:
+    """Every person who is or was on the staff, or in the reserve: the staff dimension."""
+    frames = [pd.read_parquet(p) for p in sorted(lake.path("state", "").glob("staff_active_*"))]
+    frames += [
+        pd.read_parquet(lake.path("batch", STAFF)),
+        pd.read_parquet(lake.path("batch", RESERVE)),
+    ]
+    latest = pd.concat(frames, ignore_index=True).drop_duplicates("staff_id", keep="first")
+    return latest
+
+
+def load_workforce(conn: psycopg.Connection, lake: Lake) -> dict:
+    staff = everyone_employed(lake)
+    snapshots = []
+    for path in sorted(lake.path("state", "").glob("staff_active_*.parquet")):
+        frame = pd.read_parquet(path)
+        frame["quarter_start"] = dt.date.fromisoformat(path.stem.removeprefix("staff_active_"))
+        snapshots.append(frame)
+    quarterly = pd.concat(snapshots, ignore_index=True)
+    summary = pd.read_parquet(lake.path("state", "workforce_summary.parquet"))
+    summary_rows = pd.DataFrame(
+        {
+            "quarter_start": pd.to_datetime(summary["quarter"]).dt.date,
+            "summary": [json.dumps(r, default=str) for r in summary.to_dict(orient="records")],
+        }
+    )
+    loaded = replace_tables(
+        conn,
+        [
+            ("dw.dim_staff", staff[warehouse.table_columns(conn, "dw.dim_staff")]),
+            ("dw.staff_quarterly", quarterly[warehouse.table_columns(conn, "dw.staff_quarterly")]),
+            ("dw.workforce_summary", summary_rows),
+        ],
+    )
+    for name in (STAFF, RESERVE):
+        lake.move_to_processed(lake.path("batch", name))
+    return loaded
+
+
+def build_schedules(config: HospitalConfig, lake: Lake) -> dict:
+    """Monthly schedules over the simulation calendar, from that quarter's active staff."""
+    months = pd.period_range(config.simulation.start_date, config.simulation.end_date, freq="M")
+    snapshots = {
+        dt.date.fromisoformat(p.stem.removeprefix("staff_active_")): p
+        for p in lake.path("state", "").glob("staff_active_*.parquet")
+    }
+    shifts = reassigned = 0
+    for month in months:
+        first = month.start_time.date()
+        quarter = max((q for q in snapshots if q <= first), default=min(snapshots))
+        staff = pd.read_parquet(snapshots[quarter])
+        frame = schedules.monthly_schedule(config, staff, month.year, month.month)
+        write_parquet(frame, lake.schedules(month.year, month.month))
+        shifts += len(frame)
+        reassigned += int(frame["reassigned"].sum())
+    return {"months": len(months), "shifts": shifts, "reassigned": reassigned}
+
+
+def load_schedules(conn: psycopg.Connection, lake: Lake) -> dict:
+    frames = [
+        pd.read_parquet(p) for p in sorted(lake.path("state", "").glob("schedules_*.parquet"))
+    ]
+    frame = pd.concat(frames, ignore_index=True)
+    with conn.transaction():
+        conn.execute("DELETE FROM dw.fact_schedule")
+        rows = warehouse.copy_frame(
+            conn, "dw.fact_schedule", frame[warehouse.table_columns(conn, "dw.fact_schedule")]
+        )
+    return {"dw.fact_schedule": rows}
+
+
+def record_setup(lake: Lake, profile: str, config: HospitalConfig) -> dict:
+    state = {
+        "profile": profile,
+        "population_size": config.population.size,
+        "seed": config.seed,
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    path = lake.path("state", SETUP_STATE)
+    path.write_text(json.dumps(state, indent=2))
+    return state
+
+
+def setup_config(lake: Lake) -> tuple[str, HospitalConfig]:
+    """The profile the twin was set up with; fails clearly when setup has not run."""
+    path = lake.path("state", SETUP_STATE)
+    if not path.exists():
+        raise SetupMissing(f"{path} not found: run the hospital_setup DAG first")
+    state = json.loads(path.read_text())
+    config = load_config(state["profile"], population={"size": state["population_size"]})
+    return state["profile"], config
+
+
+def read_people(lake: Lake) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Population and illness profiles as the daily run needs them."""
+    people = lake.path("processed", PEOPLE)
+    if not people.exists():
+        raise SetupMissing(f"{people} not found: run the hospital_setup DAG first")
+    return pd.read_parquet(people), pd.read_parquet(lake.path("processed", ILLNESS))
+
+
+def schedule_for_day(lake: Lake, day: dt.date) -> pd.DataFrame:
+    """The shifts that touch `day` (night shifts from the day before run into it)."""
+    frames = []
+    for d in (day - dt.timedelta(days=1), day):
+        path = lake.schedules(d.year, d.month)
+        if not path.exists():
+            raise SetupMissing(f"{path} not found: the schedules do not cover {day}")
+        frames.append(pd.read_parquet(path))
+    frame = pd.concat(frames, ignore_index=True).drop_duplicates()
+    start, end = pd.Timestamp(day), pd.Timestamp(day) + pd.Timedelta(days=1)
+    return frame[(frame["shift_start"] < end) & (frame["shift_end"] > start)].reset_index(drop=True)
