@@ -87,6 +87,7 @@ def hospital_daily():
     def publish_events(_ingested: dict, logical_date=None) -> dict:
         from airflow.providers.apache.kafka.hooks.client import KafkaAdminClientHook
         from airflow.providers.apache.kafka.hooks.produce import KafkaProducerHook
+
         from hospital_twin import daily_stage, events, streaming
 
         day = sim_day(logical_date)

@@ -37,11 +37,11 @@ TOPIC_CONFIG = {"retention.ms": str(3 * 24 * 3600 * 1000)}
 
 
 def ensure_topics(admin: AdminClient, partitions: int = 3) -> None:
-    """Create the event and dead-letter topics if missing (short retention keeps the broker lean)."""
+    """Create the event and dead-letter topics if missing (short retention: a lean broker)."""
     wanted = [*LANDING_TABLES, DEAD_LETTER_TOPIC]
     existing = set(admin.list_topics(timeout=10).topics)
     missing = [NewTopic(t, partitions, 1, config=TOPIC_CONFIG) for t in wanted if t not in existing]
-    for topic, future in admin.create_topics(missing).items() if missing else []:
+    for future in admin.create_topics(missing).values() if missing else []:
         try:
             future.result()
         except KafkaException as e:
@@ -112,8 +112,12 @@ def _write_json(lake_stream: Path, event: dict[str, Any]) -> None:
     os.replace(tmp, target)
 
 
-def land_batch(conn: psycopg.Connection, lake_stream: Path, messages: Sequence[Message],
-               dead_letter: Producer | None) -> Landed:
+def land_batch(
+    conn: psycopg.Connection,
+    lake_stream: Path,
+    messages: Sequence[Message],
+    dead_letter: Producer | None,
+) -> Landed:
     """Land a consumed batch durably (lake JSON + warehouse rows) in one transaction."""
     landed = Landed()
     insert_event = {topic: read_sql(path) for topic, path in LANDING_SQL.items()}
@@ -124,19 +128,31 @@ def land_batch(conn: psycopg.Connection, lake_stream: Path, messages: Sequence[M
             if event is None:
                 raw = msg.value().decode(errors="replace") if msg.value() else None
                 key = msg.key().decode(errors="replace") if msg.key() else None
-                cur.execute(insert_reject,
-                            (msg.topic(), msg.partition(), msg.offset(), key, raw, reason))
+                cur.execute(
+                    insert_reject, (msg.topic(), msg.partition(), msg.offset(), key, raw, reason)
+                )
                 if dead_letter is not None:
-                    dead_letter.produce(DEAD_LETTER_TOPIC, key=msg.key(), value=msg.value(),
-                                        headers={"reason": reason, "source_topic": msg.topic()})
+                    dead_letter.produce(
+                        DEAD_LETTER_TOPIC,
+                        key=msg.key(),
+                        value=msg.value(),
+                        headers={"reason": reason, "source_topic": msg.topic()},
+                    )
                 landed.rejected += 1
                 continue
             _write_json(lake_stream, event)
             table = LANDING_TABLES[msg.topic()]
-            cur.execute(insert_event[msg.topic()], (
-                event["event_id"], event["sim_date"], event["occurred_at"], event["patient_id"],
-                event["schema_version"], json.dumps(event, sort_keys=True),
-            ))
+            cur.execute(
+                insert_event[msg.topic()],
+                (
+                    event["event_id"],
+                    event["sim_date"],
+                    event["occurred_at"],
+                    event["patient_id"],
+                    event["schema_version"],
+                    json.dumps(event, sort_keys=True),
+                ),
+            )
             landed.rows[table] = landed.rows.get(table, 0) + cur.rowcount
     if dead_letter is not None and landed.rejected:
         dead_letter.flush(30)
