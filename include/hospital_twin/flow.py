@@ -344,6 +344,8 @@ def bed_requests(
     )[chosen]
     req = pd.concat([from_ed, electives], ignore_index=True)
     hours = (req["arrival_time"] - pd.Timestamp(day)) / pd.Timedelta(hours=1)
+    if ((hours < 0) | (hours >= 24)).any():
+        raise ValueError(f"visits must arrive on {day}: got arrivals outside that day")
     req["ready_at"] = np.minimum(hours + req["triage_minutes"] / 60, LAST_DECISION_HOUR)
     req = req.sort_values(["ready_at", "visit_id"], ignore_index=True)
     req["admission_id"] = [f"A{day:%Y%m%d}-{i:05d}" for i in range(1, len(req) + 1)]
@@ -441,7 +443,7 @@ def _admissions(
     a["admitted_at"] = _clock(day, admitted)
     a["expected_discharge_at"] = _clock(day, admitted + frame["los_hours"].to_numpy())
     left = discharges.set_index("admission_id")["discharged_at"]
-    a["discharged_at"] = a["admission_id"].map(left).astype("datetime64[us]")
+    a["discharged_at"] = np.asarray(left.reindex(a["admission_id"]), dtype="datetime64[us]")
     a["status"] = np.array([r.status for r in requests], dtype=object)
     a["wait_hours"] = np.array([r.wait_hours for r in requests], dtype=float)
     a["los_days"] = frame["los_hours"].to_numpy() / 24
