@@ -102,7 +102,9 @@ def simulate_flow(
         "refused": int((admissions["status"] == "refused").sum()),
         "discharges": len(result.discharges),
         "moves": len(result.moves),
-        "occupancy_pct": round(100 * wd["occupancy_end"].sum() / max(wd["beds"].sum(), 1), 1),
+        "occupancy_pct": round(
+            float(100 * wd["occupancy_end"].sum() / max(wd["beds"].sum(), 1)), 1
+        ),
         "seconds": round(time.perf_counter() - t0, 2),
     }
 

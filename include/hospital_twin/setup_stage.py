@@ -282,12 +282,13 @@ def read_people(lake: Lake) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def schedule_for_day(lake: Lake, day: dt.date) -> pd.DataFrame:
     """The shifts that touch `day` (night shifts from the day before run into it)."""
-    frames = []
-    for d in (day - dt.timedelta(days=1), day):
-        path = lake.schedules(d.year, d.month)
-        if not path.exists():
-            raise SetupMissing(f"{path} not found: the schedules do not cover {day}")
-        frames.append(pd.read_parquet(path))
+    path = lake.schedules(day.year, day.month)
+    if not path.exists():
+        raise SetupMissing(f"{path} not found: the schedules do not cover {day}")
+    frames = [pd.read_parquet(path)]
+    before = day - dt.timedelta(days=1)
+    if before.month != day.month and lake.schedules(before.year, before.month).exists():
+        frames.append(pd.read_parquet(lake.schedules(before.year, before.month)))
     frame = pd.concat(frames, ignore_index=True).drop_duplicates()
     start, end = pd.Timestamp(day), pd.Timestamp(day) + pd.Timedelta(days=1)
     return frame[(frame["shift_start"] < end) & (frame["shift_end"] > start)].reset_index(drop=True)
