@@ -209,7 +209,8 @@ def _advance(config: HospitalConfig, frame: pd.DataFrame, when: dt.date) -> pd.D
     frame = frame.copy()
     frame["age"] = age_on(frame["birth_date"], when)
     frame["years_of_service"] = age_on(frame["_service_start"], when)
-    frame["experience_level"] = experience_level(config, frame["years_of_service"])
+    level = experience_level(config, frame["years_of_service"])
+    frame["experience_level"] = level.set_axis(frame.index)
     return frame
 
 
@@ -276,10 +277,10 @@ def evolve_quarterly(
     Hires get new staff ids and keep their service years (their experience counts).
     """
     start = config.simulation.start_date
-    active = staff.assign(_service_start=staff["hire_date"])
+    active = staff.assign(_service_start=staff["hire_date"]).reset_index(drop=True)
     years = reserve["years_of_service"].to_numpy()
     service_start = dates_whole_years_before(start, years, np.zeros(len(reserve)))
-    pool = reserve.assign(_service_start=service_start.astype(DATE_DTYPE))
+    pool = reserve.assign(_service_start=service_start.astype(DATE_DTYPE)).reset_index(drop=True)
     next_number = int(staff["staff_id"].str[1:].astype(int).max()) + 1
     snapshots, rows = {}, []
     for i, quarter in enumerate(quarter_starts(config)):
