@@ -91,6 +91,17 @@ def draw_los(
     return rng.lognormal(mu + sigma2 * length_biased, np.sqrt(sigma2), size=n)
 
 
+def ward_beds(
+    config: HospitalConfig, beds_override: dict[str, int] | None = None
+) -> dict[str, int]:
+    """Beds per ward: the config's, with a scenario's overrides."""
+    beds = {w.name: w.beds for w in config.wards}
+    unknown = sorted(set(beds_override or {}) - set(beds))
+    if unknown:
+        raise ValueError(f"beds_override names unknown ward(s) {unknown}; wards are {sorted(beds)}")
+    return beds | (beds_override or {})
+
+
 # --- model state: beds, bed requests, stays, and the day's log --------------------------
 
 
@@ -175,7 +186,14 @@ class Beds:
 class Hospital:
     """The wards, who is in which bed, and the moves between them."""
 
-    def __init__(self, env, config, day, beds: dict[str, int], los_factor: float):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        config: HospitalConfig,
+        day: dt.date,
+        beds: dict[str, int],
+        los_factor: float,
+    ):
         self.env, self.config, self.los_factor = env, config, los_factor
         self.log = DayLog()
         self.wards = {name: Beds(env, name, n, self.log) for name, n in beds.items()}
@@ -281,7 +299,7 @@ def simulate_day(
     los_factor: float = 1.0,
 ) -> FlowResult:
     """Run day D from the census at the end of D-1 (see the module docstring)."""
-    beds = {w.name: w.beds for w in config.wards} | (beds_override or {})
+    beds = ward_beds(config, beds_override)
     env = simpy.Environment()
     h = Hospital(env, config, day, beds, los_factor)
     for stay in _census_stays(census, day, beds):
@@ -322,15 +340,10 @@ def bed_requests(
     ed = visits[visits["service"] == "Emergency Room"]
     p_admit = ed["triage_level"].map(config.flow.ed_admission_prob_by_triage).fillna(0.0)
     needs_bed = stream(config.seed, day, "ed_admission").random(len(ed)) < p_admit.to_numpy()
-    routes = list(config.flow.ed_routing)
-    pick = stream(config.seed, day, "routing").choice(
-        len(routes), size=len(ed), p=list(config.flow.ed_routing.values())
-    )
-    wanted = (
-        ed["department"]
-        .map(ward_of)
-        .fillna(pd.Series(routes, dtype=object)[pick].set_axis(ed.index))
-    )
+    routes = np.array(list(config.flow.ed_routing), dtype=object)
+    probs = list(config.flow.ed_routing.values())
+    routed = routes[stream(config.seed, day, "routing").choice(len(routes), size=len(ed), p=probs)]
+    wanted = ed["department"].map(ward_of).fillna(pd.Series(routed, index=ed.index))
     level = ed["triage_level"].map({n: i for i, n in enumerate(levels)}).fillna(len(levels) - 1)
     from_ed = ed.assign(source="ED", requested_ward=wanted, priority=level.astype(int))[needs_bed]
     clinic = visits[
@@ -401,6 +414,7 @@ def _result(
     discharges = _discharges(day, h.log)
     admissions = _admissions(day, frame, requests, discharges)
     moves = pd.DataFrame(h.log.moves, columns=MOVE_COLUMNS[:2] + MOVE_COLUMNS[3:])
+    moves = moves.astype({"person_id": np.int64})
     moves.insert(2, "sim_date", day)
     moves["moved_at"] = _clock(day, moves["moved_at"])
     moves["expected_discharge_at"] = _clock(day, moves["expected_discharge_at"])
@@ -510,7 +524,7 @@ def warmup_census(
     get negative placeholder ids.
     """
     rng = stream(config.seed, day, "warmup")
-    beds = {w.name: w.beds for w in config.wards} | (beds_override or {})
+    beds = ward_beds(config, beds_override)
     parts = []
     for w in config.wards:
         n = round(beds[w.name] * config.simulation.warmup_occupancy)

@@ -7,7 +7,9 @@ days of the month; arrivals between `day_start_hour` and `day_end_hour` come at
 (`seasonal_peaks`, southern-hemisphere seasons) is `peak_multiplier` times as likely to visit.
 Triage levels come from `visits.triage_levels` (most urgent first) with durations exponential
 around each level's `mean_minutes`; severe cases among the old and the very young
-(`emergency_min_severity`, age ≥ 60 or < 10) arrive by ambulance.
+(`emergency_min_severity`, age ≥ 60 or < 10) arrive by ambulance. Urgent visits go to the
+Emergency Room, specialist and planned care (chronic, oncology, palliative: the source of the
+flow model's elective admissions) to the Specialist Clinic, the rest to General Consultation.
 
 Seasonality changes the case mix, not the monthly total; a scenario's arrival scale for the
 month is passed as `scale`. Randomness: stream `arrivals` (count and times), `visitors` (who)
@@ -29,10 +31,17 @@ from hospital_twin.rng import stream
 SERVICES = ("Emergency Room", "General Consultation", "Specialist Clinic")
 # Categories that send a patient to the emergency room whatever the severity.
 EMERGENCY_CATEGORIES = frozenset({"accidents", "burns", "assault", "poisoning", "alcohol"})
-# Categories and departments seen in the specialist clinic (unless the case is urgent).
-SPECIALIST_CATEGORIES = frozenset({"chronic", "oncology", "cardiac", "neurological", "mental"})
-SPECIALIST_DEPARTMENTS = frozenset({"Oncology", "Cardiology", "Neurology", "Psychiatry"})
-ER_MIN_SEVERITY = 3  # severity from which a visit goes to the emergency room
+# Categories and departments seen in the specialist clinic when not urgent.
+SPECIALIST_CATEGORIES = frozenset(
+    {"chronic", "oncology", "cardiac", "neuro", "mental", "palliative"}
+)
+SPECIALIST_DEPARTMENTS = frozenset(
+    {"Oncology", "Cardiology", "Neurology", "Psychiatry", "Palliative"}
+)
+# Planned care: stays in the specialist clinic up to severity 4 (its electives come from here).
+PLANNED_CATEGORIES = frozenset({"chronic", "oncology", "palliative"})
+ER_MIN_SEVERITY = 3  # severity from which other visits go to the emergency room
+ER_ALWAYS_SEVERITY = 5  # severity that always goes to the emergency room
 TRIAGE_NOISE = 0.2  # chance the triage level is one step off the severity's level
 AMBULANCE_OLD_AGE, AMBULANCE_YOUNG_AGE = 60, 10
 
@@ -193,10 +202,15 @@ def _age_on(visits: pd.DataFrame, day: dt.date) -> np.ndarray:
 def _service(
     severity: np.ndarray, category: np.ndarray, department: pd.Series, is_emergency: np.ndarray
 ) -> np.ndarray:
-    """Emergency Room for urgent cases, Specialist Clinic for long-term care, else consultation."""
+    """Emergency Room for urgent cases, Specialist Clinic for specialist care, else consultation.
+
+    Urgent: ambulance cases, emergency categories and departments, severity ≥ ER_MIN_SEVERITY
+    (planned-care categories only from ER_ALWAYS_SEVERITY).
+    """
     dept = department.to_numpy(dtype=object)
+    planned = pd.Series(category).isin(PLANNED_CATEGORIES).to_numpy()
     urgent = (
-        (severity >= ER_MIN_SEVERITY)
+        (severity >= np.where(planned, ER_ALWAYS_SEVERITY, ER_MIN_SEVERITY))
         | pd.Series(category).isin(EMERGENCY_CATEGORIES).to_numpy()
         | (dept == "Emergency Room")
         | is_emergency

@@ -11,6 +11,7 @@ import pytest
 
 from hospital_twin.config import load_config
 from hospital_twin.visits import (
+    PLANNED_CATEGORIES,
     SERVICES,
     VISIT_COLUMNS,
     VisitSampler,
@@ -122,7 +123,10 @@ def test_severe_cases_among_old_and_young_arrive_by_ambulance_at_the_emergency_r
     assert (visits["is_emergency"] == rule).all()
     assert (visits["arrival_mode"] == np.where(rule, "Ambulance", "Walk-in")).all()
     assert (visits.loc[rule, "service"] == "Emergency Room").all()
-    assert (visits.loc[visits["severity"] >= 3, "service"] == "Emergency Room").all()
+    unplanned = ~visits["category"].isin(PLANNED_CATEGORIES)
+    assert (visits.loc[unplanned & (visits["severity"] >= 3), "service"] == "Emergency Room").all()
+    planned_4 = visits[~unplanned & (visits["severity"] == 4) & ~visits["is_emergency"]]
+    assert len(planned_4) and (planned_4["service"] == "Specialist Clinic").all()
 
 
 def test_triage_follows_severity_and_its_duration_the_level_mean():
