@@ -134,7 +134,7 @@ def test_headcount_stays_constant_when_the_reserve_suffices(evolved):
     assert all(frame["staff_id"].is_unique for frame in snapshots.values())
 
 
-def test_leavers_are_replaced_by_the_same_role_level_and_department(reserve, evolved):
+def test_leavers_are_replaced_by_the_same_role_in_the_same_department(reserve, evolved):
     snapshots, _ = evolved
     quarters = list(snapshots)
     for before, after in zip(quarters, quarters[1:], strict=False):
