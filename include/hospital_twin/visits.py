@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hospital_twin.config import HospitalConfig
+from hospital_twin.population import age_on
 from hospital_twin.rng import stream
 
 SERVICES = ("Emergency Room", "General Consultation", "Specialist Clinic")
@@ -194,9 +195,7 @@ def _age_on(visits: pd.DataFrame, day: dt.date) -> np.ndarray:
     """Age in whole years on `day` (from birth_date when given, else the age column)."""
     if "birth_date" not in visits.columns:
         return visits["age"].to_numpy(dtype=np.int64)
-    born = pd.to_datetime(visits["birth_date"])
-    before_birthday = (born.dt.month * 100 + born.dt.day) > (day.month * 100 + day.day)
-    return (day.year - born.dt.year - before_birthday).to_numpy(dtype=np.int64)
+    return age_on(visits["birth_date"], day).astype(np.int64)
 
 
 def _service(
