@@ -254,13 +254,20 @@ def take_strings(pool: pa.Array, idx: np.ndarray | pa.Array) -> pd.Series:
     return pd.Series(pool.take(idx if isinstance(idx, pa.Array) else pa.array(idx)), dtype="str")
 
 
+def _arrow(values: np.ndarray | pd.Series | list[str]) -> pa.Array:
+    """Strings as one Arrow array (zero-copy for Arrow-backed pandas columns)."""
+    arr = pa.array(values, from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def _codes(values: np.ndarray | pd.Series, names: tuple[str, ...], what: str) -> np.ndarray:
     """Integer codes of `values` in `names`, failing on names we have no data for."""
-    cat = pd.Categorical(np.asarray(values, dtype=object), categories=list(names))
-    if (cat.codes < 0).any():
-        unknown = sorted(set(np.asarray(values, dtype=object)[cat.codes < 0]))
-        raise ValueError(f"no {what} data for {unknown}; known: {list(names)}")
-    return cat.codes.astype(np.intp)
+    arr = _arrow(values)
+    codes = pc.index_in(arr, value_set=pa.array(names, arr.type))
+    if codes.null_count:
+        unknown = pc.unique(arr.filter(pc.is_null(codes))).to_pylist()
+        raise ValueError(f"no {what} data for {sorted(map(str, unknown))}; known: {list(names)}")
+    return codes.to_numpy().astype(np.intp)
 
 
 def _pick_within(codes: np.ndarray, cells: tuple[tuple[int, np.ndarray], ...], u: np.ndarray):
@@ -301,7 +308,7 @@ def draw_addresses(
 ) -> dict[str, pd.Series]:
     """Street address, suburb, city and postal code, suburbs weighted towards the group's own."""
     suburbs = _suburbs(province)
-    names = tuple(sorted(set(np.asarray(groups, dtype=object))))
+    names = tuple(sorted(pc.unique(_arrow(groups)).to_pylist()))
     cells = []
     for g in names:
         w = np.where(suburbs["group"].to_numpy() == g, SUBURB_AFFINITY, 1.0)
@@ -429,7 +436,7 @@ def make_sa_ids(
 
 def _id_digits(ids: np.ndarray | pd.Series | list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Rows that are 13 ASCII digits, and those rows' digits as an (n, 13) array."""
-    arr = pa.array(np.asarray(ids, dtype=object), pa.string(), from_pandas=True)
+    arr = _arrow(ids).cast(pa.string())
     ok = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{13}$"), False)
     ok = ok.to_numpy(zero_copy_only=False)
     fixed = arr.filter(pa.array(ok)).cast(pa.binary(13))
