@@ -21,7 +21,8 @@ What is modelled (figures from the config; DESIGN.md §3, seed 002's ward engine
   bed form the census for D+1. Requests not settled by midnight (still waiting for a bed)
   are refused at midnight with their wait so far; triage that would end after midnight is
   cut at 23:59:59 so every admission decision belongs to D. Carried-over patients keep their
-  beds even when a scenario closes beds (closed beds disappear as they empty).
+  beds even when a scenario closes beds (closed beds disappear as they empty); overdue ones
+  (expected discharge before D) leave at 00:00.
 
 Admission status is the outcome of the bed request: `admitted` (a bed in the wanted ward),
 `overflow` (a bed in another ward), `refused` (no bed). Discharge is told by `discharged_at`.
@@ -70,6 +71,10 @@ WARD_DAY_COLUMNS = [
     "overflow_out", "moves_in", "moves_out",
 ]  # fmt: skip
 BED_LOG_COLUMNS = ["time", "ward", "admission_id", "change", "occupancy"]
+_FROM_REQUESTS = [
+    "admission_id", "visit_id", "person_id", "arrival_time", "triage_level", "department",
+    "source", "requested_ward",
+]  # fmt: skip
 
 
 # --- length of stay ---------------------------------------------------------------------
@@ -120,7 +125,6 @@ class BedRequest:
     status: str | None = None
     admitted_at: float = np.nan
     wait_hours: float = 0.0
-    discharged_at: float = np.nan
 
 
 @dataclass
@@ -201,10 +205,10 @@ class Hospital:
         self.step_down_rng = stream(config.seed, day, "step_down")
 
     def place(self, req: BedRequest, ward: str, status: str) -> Stay:
-        req.ward, req.status, req.admitted_at = ward, status, self.env.now
-        req.wait_hours = self.env.now - req.ready_at
-        stay = Stay(req.admission_id, req.person_id, ward, self.env.now,
-                    self.env.now + req.los_hours, carried_over=False)  # fmt: skip
+        now = self.env.now
+        req.ward, req.status = ward, status
+        req.admitted_at, req.wait_hours = now, now - req.ready_at
+        stay = Stay(req.admission_id, req.person_id, ward, now, now + req.los_hours, False)
         self.in_bed[stay.admission_id] = stay
         return stay
 
@@ -218,18 +222,20 @@ class Hospital:
         return spec.step_down_to if self.wards[spec.step_down_to].has_room() else None
 
     def move(self, stay: Stay, to: str) -> None:
-        los = draw_los(self.config.ward(to).los, self.step_down_rng, 1)[0] * self.los_factor
+        now = self.env.now
+        los_days = draw_los(self.config.ward(to).los, self.step_down_rng, 1)[0]
+        los_hours = los_days * self.los_factor * 24
         self.wards[to].take(stay.admission_id)
         self.wards[stay.ward].release(stay.admission_id)
-        self.log.moves.append((stay.admission_id, stay.person_id, stay.ward, to, self.env.now,
-                               self.env.now + los * 24))  # fmt: skip
-        stay.ward, stay.leave_at = to, self.env.now + los * 24
+        move = (stay.admission_id, stay.person_id, stay.ward, to, now, now + los_hours)
+        self.log.moves.append(move)
+        stay.ward, stay.leave_at = to, now + los_hours
 
     def discharge(self, stay: Stay) -> None:
         self.wards[stay.ward].release(stay.admission_id)
         del self.in_bed[stay.admission_id]
-        self.log.discharges.append((stay.admission_id, stay.person_id, stay.ward,
-                                    stay.admitted_at, self.env.now, stay.carried_over))  # fmt: skip
+        left = (stay.admission_id, stay.person_id, stay.ward, stay.admitted_at, self.env.now)
+        self.log.discharges.append((*left, stay.carried_over))
 
 
 # --- the pathway ------------------------------------------------------------------------
@@ -281,6 +287,14 @@ def stay_in_bed(env: simpy.Environment, h: Hospital, stay: Stay) -> Generator:
 
 @dataclass(frozen=True)
 class FlowResult:
+    """Day D's frames (columns in the *_COLUMNS constants).
+
+    admissions: one row per admission decision of D; discharges: patients who left the
+    hospital during D (carried-over ones too); census_end: who is in which bed at midnight
+    (the census D+1 starts from); ward_day: per-ward totals; moves: step-downs; bed_log:
+    every bed taken (+1) or freed (-1) during D with the ward's occupancy after it.
+    """
+
     admissions: pd.DataFrame
     discharges: pd.DataFrame
     census_end: pd.DataFrame
@@ -308,17 +322,9 @@ def simulate_day(
         env.process(stay_in_bed(env, h, stay))
     del h.log.beds[:]  # the log starts from the census at midnight
     frame = bed_requests(config, day, visits, los_factor)
+    fields = ["admission_id", "visit_id", "person_id", "requested_ward", "ready_at", "priority"]
     requests = [
-        BedRequest(
-            r.admission_id,
-            r.visit_id,
-            int(r.person_id),
-            r.requested_ward,
-            r.ready_at,
-            int(r.priority),
-            r.los_hours,
-        )  # fmt: skip
-        for r in frame.itertuples(index=False)
+        BedRequest(*row) for row in frame[[*fields, "los_hours"]].itertuples(index=False, name=None)
     ]
     for req in requests:
         env.process(admitted_patient(env, h, req))
@@ -377,6 +383,8 @@ def _planned_stays(config: HospitalConfig, day: dt.date, wards: pd.Series) -> np
 
 
 def _census_stays(census: pd.DataFrame, day: dt.date, wards: dict[str, int]) -> list[Stay]:
+    if census.empty:
+        return []
     unknown = sorted(set(census["ward"]) - set(wards))
     if unknown:
         raise ValueError(f"census names unknown ward(s) {unknown}; wards are {sorted(wards)}")
@@ -448,8 +456,7 @@ def _discharges(day: dt.date, log: DayLog) -> pd.DataFrame:
 def _admissions(
     day: dt.date, frame: pd.DataFrame, requests: list[BedRequest], discharges: pd.DataFrame
 ) -> pd.DataFrame:
-    a = frame[["admission_id", "visit_id", "person_id", "arrival_time", "triage_level",
-               "department", "source", "requested_ward"]].copy()  # fmt: skip
+    a = frame[_FROM_REQUESTS].copy()
     a["person_id"] = a["person_id"].astype(np.int64)
     a["sim_date"] = day
     a["ward"] = np.array([r.ward for r in requests], dtype=object)
