@@ -136,9 +136,8 @@ F: Sarah, Jennifer, Karen, Susan, Nicole, Lisa, Claire, Megan, Lauren, Kim, Trac
 S: Smith, Brown, Taylor, Wilson, Jones, Williams, Anderson, Thompson, Clarke, Walker, Evans,
    Roberts, Harris, Hughes, Lewis
 """
-_FAKER_NAMES = {
+_FAKER_NAMES = {  # Faker's zu_ZA female list mixes in male names, so we keep our own
     "M": ZuluNames.first_names_male,
-    "F": ZuluNames.first_names_female,
     "S": tuple(dict.fromkeys(ZuluNames.last_names)),
 }
 
@@ -270,7 +269,9 @@ def _codes(values: np.ndarray | pd.Series, names: tuple[str, ...], what: str) ->
     return codes.to_numpy().astype(np.intp)
 
 
-def _pick_within(codes: np.ndarray, cells: tuple[tuple[int, np.ndarray], ...], u: np.ndarray):
+def _pick_within(
+    codes: np.ndarray, cells: tuple[tuple[int, np.ndarray], ...], u: np.ndarray
+) -> np.ndarray:
     """For each row, a cell of its group drawn with the group's cumulative shares."""
     cell = np.empty(len(codes), np.intp)
     for g, (start, cum) in enumerate(cells):
@@ -502,7 +503,5 @@ def generate_population(config: HospitalConfig, size: int | None = None) -> pd.D
             **draw_addresses(stream(seed, None, "population.address"), groups, spec.province),
         }
     )
-    frame["province"] = pd.Series(
-        pa.array([spec.province]).take(np.zeros(n, np.int64)), dtype="str"
-    )
+    frame["province"] = take_strings(pa.array([spec.province]), np.zeros(n, np.int64))
     return frame[COLUMNS]

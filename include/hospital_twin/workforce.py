@@ -141,7 +141,9 @@ def _ids(prefix: str, numbers: np.ndarray) -> pd.Series:
     return pd.Series([f"{prefix}{k:05d}" for k in numbers], dtype="str")
 
 
-def _assign_departments(config: HospitalConfig, staff: pd.DataFrame, rng: np.random.Generator):
+def _assign_departments(
+    config: HospitalConfig, staff: pd.DataFrame, rng: np.random.Generator
+) -> pd.Series:
     """Clinical staff spread over departments by weight, then one Senior doctor per department.
 
     Senior doctors (DOCTOR_ROLES) are dealt one to each department, largest first, so every
