@@ -35,6 +35,7 @@ TOPICS = {
 }
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://hospital-twin.local/events")
 UTC_OFFSET = "+02:00"  # South African Standard Time, no daylight saving
+LOCAL_TZ = dt.timezone(dt.timedelta(hours=2))
 
 TRANSPORT_MINUTES_MEAN, TRANSPORT_MINUTES_SD = 30.0, 12.0  # dispatch to arrival at the ED
 EMT_ROLES = ("EMT",)
@@ -86,8 +87,12 @@ def event_id(sim_date: dt.date, topic: str, seq: int) -> str:
     return str(uuid.uuid5(EVENT_NAMESPACE, f"{sim_date}|{topic}|{seq}"))
 
 
-def _iso(ts: pd.Timestamp) -> str:
-    return pd.Timestamp(ts).floor("s").isoformat() + UTC_OFFSET
+def _iso(ts: pd.Timestamp | dt.datetime | np.datetime64) -> str:
+    """ISO 8601 in hospital local time; naive times are taken to be local already."""
+    t = pd.Timestamp(ts).floor("s")
+    if t.tzinfo is not None:
+        return t.tz_convert(LOCAL_TZ).isoformat()
+    return t.isoformat() + UTC_OFFSET
 
 
 def _number(events: list[dict[str, Any]], day: dt.date, event_type: str) -> list[dict[str, Any]]:

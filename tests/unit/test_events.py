@@ -150,3 +150,13 @@ def test_validate_event_names_the_field_that_is_wrong(change, problem):
 
 def test_validate_event_rejects_what_is_not_an_object():
     assert events.validate_event(["not", "an", "event"]) == ["event is not a JSON object"]
+
+
+def test_times_read_back_with_a_time_zone_keep_the_local_offset():
+    moves = FLOW.moves.assign(
+        moved_at=FLOW.moves["moved_at"].dt.tz_localize("+02:00").dt.tz_convert("UTC")
+    )
+    internal = events.patient_transfers(CONFIG, DAY, FLOW.admissions.head(0), moves)
+    assert [e["occurred_at"] for e in internal] == [
+        t.isoformat() + "+02:00" for t in sorted(FLOW.moves["moved_at"])
+    ]
