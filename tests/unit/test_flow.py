@@ -62,7 +62,7 @@ def test_patients_are_conserved_per_ward_over_the_day():
     check_conservation(result, census)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),
     medicine=st.integers(0, 6),
