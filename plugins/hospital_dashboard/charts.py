@@ -1,0 +1,272 @@
+"""Server-side inline SVG charts for the capacity dashboard (no JavaScript library, no CDN).
+
+Every piece of text that reaches the markup goes through `html.escape`; numbers are formatted
+here. Colours come from CSS classes in the page's stylesheet, so the charts follow its theme.
+The functions return `markupsafe.Markup` so the autoescaping template inserts them verbatim.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+from html import escape
+from typing import Any
+
+from markupsafe import Markup
+
+TARGET_OCCUPANCY_PCT = 85.0
+SERIES_CLASSES = 6
+
+
+def _e(value: Any) -> str:
+    return escape(str(value), quote=True)
+
+
+def _f(x: float) -> str:
+    """A coordinate with at most one decimal."""
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def fmt_num(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    if digits == 0:
+        return f"{round(float(value)):,}"
+    return f"{float(value):,.{digits}f}"
+
+
+def fmt_pct(value: Any, digits: int = 1, fraction: bool = False) -> str:
+    """`value` in percent (or a 0..1 fraction when `fraction`), e.g. '87.5%'."""
+    if value is None:
+        return "–"
+    v = float(value) * (100.0 if fraction else 1.0)
+    return f"{v:.{digits}f}%"
+
+
+def level(pct: float | None) -> str:
+    """CSS level of an occupancy percentage: ok < 85 % <= warn < 95 % <= crit."""
+    if pct is None:
+        return "none"
+    if pct >= 95:
+        return "crit"
+    if pct >= TARGET_OCCUPANCY_PCT:
+        return "warn"
+    return "ok"
+
+
+def occupancy_bar(occupied: int, peak: int | None, beds: int, width: int = 180) -> Markup:
+    """A horizontal bar: occupied beds at day end against beds, with a tick at the day's peak."""
+    height = 16
+    if not beds or beds <= 0:
+        return Markup('<span class="muted">no beds</span>')
+    frac = max(0.0, min(occupied / beds, 1.0))
+    pct = occupied / beds * 100
+    label = f"{occupied} of {beds} beds occupied ({pct:.1f}%)"
+    parts = [
+        f'<svg class="bar" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{_e(label)}">',
+        f"<title>{_e(label + (f', peak {peak}' if peak is not None else ''))}</title>",
+        f'<rect class="bar-bg" x="0" y="2" width="{width}" height="12" rx="3"/>',
+        f'<rect class="bar-fill level-{level(pct)}" x="0" y="2" width="{_f(frac * width)}" '
+        f'height="12" rx="3"/>',
+    ]
+    if peak is not None:
+        px = max(0.0, min(peak / beds, 1.0)) * width
+        px = min(max(px, 1.0), width - 1.0)
+        parts.append(f'<line class="bar-peak" x1="{_f(px)}" x2="{_f(px)}" y1="0" y2="{height}"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values covering [lo, hi]."""
+    if hi <= lo:
+        hi = lo + 1
+    raw = (hi - lo) / max(count, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step) * step
+    ticks = []
+    t = first
+    while t <= hi + 1e-9:
+        ticks.append(round(t, 10))
+        t += step
+    return ticks
+
+
+def occupancy_series_chart(
+    series: Sequence[Mapping[str, Any]], width: int = 720, height: int = 220
+) -> Markup:
+    """Bed occupancy % per simulated day as a line chart with the 85 % target line."""
+    pts = [
+        (date.fromisoformat(str(p["sim_date"])), float(p["bed_occupancy_pct"]))
+        for p in series
+        if p.get("bed_occupancy_pct") is not None
+    ]
+    if not pts:
+        return Markup('<p class="muted">No occupancy history yet.</p>')
+    ml, mr, mt, mb = 46, 16, 14, 30
+    pw, ph = width - ml - mr, height - mt - mb
+    y_max = max(100.0, math.ceil(max(v for _, v in pts) / 10) * 10)
+    d0, d1 = pts[0][0].toordinal(), pts[-1][0].toordinal()
+    span = max(d1 - d0, 1)
+
+    def x(d: date) -> float:
+        if d1 == d0:
+            return ml + pw / 2
+        return ml + (d.toordinal() - d0) / span * pw
+
+    def y(v: float) -> float:
+        return mt + ph - (v / y_max) * ph
+
+    first, last = pts[0][0].isoformat(), pts[-1][0].isoformat()
+    label = f"Bed occupancy per day from {first} to {last}"
+    out = [
+        f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{_e(label)}">',
+        f"<title>{_e(label)}</title>",
+    ]
+    for t in _nice_ticks(0, y_max, 4):
+        out.append(
+            f'<line class="grid" x1="{ml}" x2="{ml + pw}" y1="{_f(y(t))}" y2="{_f(y(t))}"/>'
+            f'<text class="tick" x="{ml - 6}" y="{_f(y(t) + 4)}" text-anchor="end">'
+            f"{_e(_f(t))}%</text>"
+        )
+    ty = y(TARGET_OCCUPANCY_PCT)
+    out.append(
+        f'<line class="target" x1="{ml}" x2="{ml + pw}" y1="{_f(ty)}" y2="{_f(ty)}"/>'
+        f'<text class="target-label" x="{ml + pw - 4}" y="{_f(ty - 4)}" text-anchor="end">'
+        f"{_e(_f(TARGET_OCCUPANCY_PCT))}% target</text>"
+    )
+    if len(pts) <= 10:
+        idx = list(range(len(pts)))
+    else:
+        idx = sorted({round(i * (len(pts) - 1) / 6) for i in range(7)})
+    for i in idx:
+        d = pts[i][0]
+        anchor = "start" if i == 0 and len(pts) > 1 else "end" if i == len(pts) - 1 else "middle"
+        if len(pts) == 1:
+            anchor = "middle"
+        out.append(
+            f'<text class="tick" x="{_f(x(d))}" y="{height - 10}" text-anchor="{anchor}">'
+            f"{_e(d.isoformat())}</text>"
+        )
+    out.append(f'<line class="axis" x1="{ml}" x2="{ml + pw}" y1="{mt + ph}" y2="{mt + ph}"/>')
+    coords = " ".join(f"{_f(x(d))},{_f(y(v))}" for d, v in pts)
+    if len(pts) > 1:
+        area = f"{_f(x(pts[0][0]))},{_f(mt + ph)} {coords} {_f(x(pts[-1][0]))},{_f(mt + ph)}"
+        out.append(f'<polygon class="area" points="{area}"/>')
+        out.append(f'<polyline class="line" points="{coords}"/>')
+    if len(pts) <= 120:
+        for d, v in pts:
+            out.append(
+                f'<circle class="dot" cx="{_f(x(d))}" cy="{_f(y(v))}" r="2.5">'
+                f"<title>{_e(d.isoformat())}: {_e(fmt_pct(v))}</title></circle>"
+            )
+    d, v = pts[-1]
+    out.append(
+        f'<circle class="dot-last level-{level(v)}" cx="{_f(x(d))}" cy="{_f(y(v))}" r="4.5">'
+        f"<title>{_e(d.isoformat())}: {_e(fmt_pct(v))}</title></circle>"
+    )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def risk_curve_chart(
+    points: Sequence[Mapping[str, Any]],
+    configured_beds: Mapping[str, int | None],
+    recommended_beds: Mapping[str, int | None],
+    width: int = 720,
+    height: int = 280,
+) -> Markup:
+    """P(max occupancy > beds) against beds, one line per scenario.
+
+    Filled dots meet the risk target, hollow ones do not; the dashed vertical line is the
+    configured bed count, the triangles under the axis each scenario's recommendation.
+    """
+    if not points:
+        return Markup('<p class="muted">No risk curve stored for this ward in the latest run.</p>')
+    scenarios: list[str] = []
+    for p in points:
+        if p["scenario"] not in scenarios:
+            scenarios.append(p["scenario"])
+    klass = {s: f"s{i % SERIES_CLASSES}" for i, s in enumerate(scenarios)}
+    beds_all = [int(p["beds"]) for p in points]
+    marks = [b for b in (*configured_beds.values(), *recommended_beds.values()) if b is not None]
+    lo, hi = min(beds_all + marks), max(beds_all + marks)
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    legend_h = 18 * math.ceil(len(scenarios) / 4)
+    ml, mr, mt, mb = 46, 16, 14 + legend_h, 44
+    pw, ph = width - ml - mr, height - mt - mb
+
+    def x(b: float) -> float:
+        return ml + (b - lo) / (hi - lo) * pw
+
+    def y(p: float) -> float:
+        return mt + ph - max(0.0, min(p, 1.0)) * ph
+
+    label = "Risk curve: probability that the maximum occupancy exceeds the beds, per bed count"
+    out = [
+        f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{_e(label)}">',
+        f"<title>{_e(label)}</title>",
+    ]
+    for i, s in enumerate(scenarios):
+        lx = ml + (i % 4) * (pw / 4)
+        ly = 12 + 18 * (i // 4)
+        out.append(
+            f'<rect class="swatch {klass[s]}" x="{_f(lx)}" y="{ly - 9}" width="14" height="4"/>'
+            f'<text class="legend" x="{_f(lx + 20)}" y="{ly}">{_e(s)}</text>'
+        )
+    for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+        out.append(
+            f'<line class="grid" x1="{ml}" x2="{ml + pw}" y1="{_f(y(t))}" y2="{_f(y(t))}"/>'
+            f'<text class="tick" x="{ml - 6}" y="{_f(y(t) + 4)}" text-anchor="end">'
+            f"{_e(_f(t * 100))}%</text>"
+        )
+    for t in _nice_ticks(lo, hi, 8):
+        if t != int(t):
+            continue
+        out.append(
+            f'<line class="axis" x1="{_f(x(t))}" x2="{_f(x(t))}" y1="{mt + ph}" '
+            f'y2="{mt + ph + 4}"/>'
+            f'<text class="tick" x="{_f(x(t))}" y="{mt + ph + 24}" text-anchor="middle">'
+            f"{_e(int(t))}</text>"
+        )
+    out.append(
+        f'<line class="axis" x1="{ml}" x2="{ml + pw}" y1="{mt + ph}" y2="{mt + ph}"/>'
+        f'<text class="axis-label" x="{ml + pw / 2}" y="{height - 4}" text-anchor="middle">'
+        f"beds</text>"
+    )
+    configured = sorted({b for b in configured_beds.values() if b is not None})
+    for b in configured:
+        out.append(
+            f'<line class="configured" x1="{_f(x(b))}" x2="{_f(x(b))}" y1="{mt}" '
+            f'y2="{mt + ph}"/>'
+            f'<text class="configured-label" x="{_f(x(b) + 4)}" y="{mt + 12}">'
+            f"configured {_e(b)}</text>"
+        )
+    for s in scenarios:
+        pts = [p for p in points if p["scenario"] == s]
+        coords = " ".join(f"{_f(x(p['beds']))},{_f(y(p['p_over']))}" for p in pts)
+        out.append(f'<polyline class="series {klass[s]}" points="{coords}"/>')
+        for p in pts:
+            kind = "met" if p.get("meets_target") else "unmet"
+            tip = f"{s}: {p['beds']} beds, P(over) {fmt_pct(p['p_over'], 1, fraction=True)}" + (
+                " (meets target)" if p.get("meets_target") else ""
+            )
+            out.append(
+                f'<circle class="pt {kind} {klass[s]}" cx="{_f(x(p["beds"]))}" '
+                f'cy="{_f(y(p["p_over"]))}" r="3.5"><title>{_e(tip)}</title></circle>'
+            )
+        rec = recommended_beds.get(s)
+        if rec is not None:
+            rx, ry = x(rec), mt + ph + 1
+            out.append(
+                f'<path class="rec {klass[s]}" d="M{_f(rx)},{_f(ry)} l5,9 h-10 z">'
+                f"<title>{_e(s)}: recommended {_e(rec)} beds</title></path>"
+            )
+    out.append("</svg>")
+    return Markup("".join(out))
