@@ -442,20 +442,22 @@ def _id_digits(ids: np.ndarray | pd.Series | list[str]) -> tuple[np.ndarray, np.
     ok = ok.to_numpy(zero_copy_only=False)
     fixed = arr.filter(pa.array(ok)).cast(pa.binary(13))
     raw = np.frombuffer(fixed.buffers()[1], np.uint8, len(fixed) * 13, fixed.offset * 13)
-    return ok, raw.reshape(-1, 13).astype(np.int64) - ord("0")
+    return ok, raw.reshape(-1, 13) - np.uint8(ord("0"))
 
 
 def validate_sa_id(ids: np.ndarray | pd.Series | list[str]) -> np.ndarray:
     """True where an ID is 13 digits with a real month/day, citizenship 0-2 and a Luhn check."""
     ok, d = _id_digits(ids)
-    month, day = d[:, 2] * 10 + d[:, 3], d[:, 4] * 10 + d[:, 5]
+    month = d[:, 2].astype(np.int16) * 10 + d[:, 3]
+    day = d[:, 4].astype(np.int16) * 10 + d[:, 5]
     month_days = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
     valid_date = (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days[month.clip(0, 12)])
-    weights = np.where(np.arange(13) % 2 == 1, 2, 1)
-    doubled = d * weights
-    luhn = (doubled - 9 * (doubled > 9)).sum(axis=1) % 10 == 0
+    doubled_digit_sum = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], np.uint8)
+    luhn = d[:, 0::2].sum(axis=1, dtype=np.int16) + doubled_digit_sum[d[:, 1::2]].sum(
+        axis=1, dtype=np.int16
+    )
     result = ok.copy()
-    result[ok] = valid_date & (d[:, 10] <= 2) & luhn
+    result[ok] = valid_date & (d[:, 10] <= 2) & (luhn % 10 == 0)
     return result
 
 
@@ -466,10 +468,11 @@ def sa_id_matches(
     ok, d = _id_digits(ids)
     year, monthday = _year_monthday(birth_dates)
     yymmdd = (year % 100 * 10000 + monthday)[ok]
-    coded = d[:, :6] @ (10 ** np.arange(5, -1, -1))
+    coded = d[:, :6].astype(np.int64) @ (10 ** np.arange(5, -1, -1))
     coded_male = d[:, 6] >= ID_SEQUENCES_PER_SEX // 1000
     result = ok.copy()
-    result[ok] = (coded == yymmdd) & (coded_male == (np.asarray(sexes)[ok] == "M"))
+    male = pc.equal(_arrow(sexes), "M").to_numpy(zero_copy_only=False)
+    result[ok] = (coded == yymmdd) & (coded_male == male[ok])
     return result
 
 
