@@ -58,9 +58,9 @@ SERVICE_BETA = (2.0, 1.0)
 
 def role_counts(post_group: PostGroup) -> dict[str, int]:
     """Posts per role: filled_posts split by share, rounded so they sum exactly."""
-    return dict(zip([r.name for r in post_group.roles], _apportion(
-        np.array([r.share for r in post_group.roles]), post_group.filled_posts
-    ), strict=True))  # fmt: skip
+    names = [r.name for r in post_group.roles]
+    counts = _apportion(np.array([r.share for r in post_group.roles]), post_group.filled_posts)
+    return dict(zip(names, counts.tolist(), strict=True))
 
 
 def _apportion(weights: np.ndarray, total: int) -> np.ndarray:
@@ -190,7 +190,7 @@ def generate_reserve_pool(config: HospitalConfig) -> pd.DataFrame:
             for r in g.roles
         ]
     )
-    counts = dict(zip(keys, _apportion(weights, wf.reserve_pool), strict=True))
+    counts = dict(zip(keys, _apportion(weights, wf.reserve_pool).tolist(), strict=True))
     reserve = _people(config, _role_table(config, counts), "reserve", block=1)
     reserve["staff_id"] = _ids("R", np.arange(1, len(reserve) + 1))
     reserve["department"] = pd.Series([RESERVE_DEPARTMENT] * len(reserve), dtype="str")
