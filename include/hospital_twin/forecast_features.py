@@ -17,6 +17,7 @@ empirical intervals, used as the backtest baseline and as the short-history fall
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import holidays
 import numpy as np
@@ -59,13 +60,18 @@ def daily_series(series: pd.Series) -> pd.Series:
     return s.reindex(full).rename(series.name)
 
 
+@functools.lru_cache(maxsize=32)
+def _holidays(country: str, first_year: int, last_year: int) -> np.ndarray:
+    days = holidays.country_holidays(country, years=range(first_year, last_year + 1))
+    return np.array(sorted(days), dtype="datetime64[D]")
+
+
 def holiday_flags(dates: pd.DatetimeIndex, country: str) -> np.ndarray:
     """1.0 on public holidays of `country` (e.g. 'ZA'), else 0.0."""
     if len(dates) == 0:
         return np.zeros(0)
-    years = range(dates.min().year, dates.max().year + 1)
-    days = set(holidays.country_holidays(country, years=years))
-    return np.array([d.date() in days for d in dates], dtype=float)
+    days = _holidays(country, dates.min().year, dates.max().year)
+    return np.isin(dates.to_numpy().astype("datetime64[D]"), days).astype(float)
 
 
 def calendar_features(
