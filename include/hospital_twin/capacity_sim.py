@@ -143,12 +143,16 @@ class _TailStays:
 
     def __init__(self, s: np.ndarray, k: int, buckets_per_step: int = 64) -> None:
         self.k, self.mass = k, float(s[k])
-        self.cdf = (s[k] - s[k + 1 :]) / s[k] if self.mass > 0 else np.ones(1)
-        grid = np.arange(len(self.cdf) * buckets_per_step + 1) / (len(self.cdf) * buckets_per_step)
+        # P(D <= j | D > k) for j = k+1..days; longer stays outlast the horizon either way
+        self.cdf = (s[k] - s[k + 1 :]) / s[k] if self.mass > 0 else np.ones(0)
+        cells = max(len(self.cdf) * buckets_per_step, 1)
+        grid = np.arange(cells + 1) / cells
         edges = np.searchsorted(self.cdf, grid, side="right").astype(np.int32)
         self.lo, self.hi = edges[:-1], edges[1:]
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        if len(self.cdf) == 0:  # the dense values reach the horizon: all tail stays outlast it
+            return np.full(n, self.k + 1)
         u = rng.random(n)
         b = (u * len(self.lo)).astype(np.int32)
         out = self.lo[b]
