@@ -180,6 +180,27 @@ def _discharges_tail(
     return admitted, discharged.reshape(runs, days)
 
 
+def _census_leave_days(
+    los: LosModel, e: np.ndarray, runs: int, days: int, rng: np.random.Generator
+) -> np.ndarray:
+    """First census day each patient in bed is gone, m = ceil(LOS - e) capped at `days`.
+
+    P(m <= j) = 1 - S(e + j) / S(e): a table per patient over the horizon, inverted for all
+    runs at once by one searchsorted on the rows laid end to end (row p shifted by p)."""
+    grid = e[:, None] + np.arange(days + 1)[None, :]
+    surv = los.survival(grid.ravel()).reshape(len(e), days + 1)
+    alive = surv[:, 0] > 0
+    cdf = 1.0 - surv[:, 1:] / np.where(alive, surv[:, 0], 1.0)[:, None]
+    keys = (np.arange(len(e))[:, None] + np.maximum.accumulate(cdf, axis=1)).ravel()
+    u = rng.random((runs, len(e)))
+    idx = np.searchsorted(keys, np.arange(len(e)) + u, side="left")
+    leave = np.minimum(idx - np.arange(len(e)) * days + 1, days)
+    if not alive.all():  # past the fitted support: the model's own residual rule
+        stuck = los.sample_residual(np.broadcast_to(e[~alive], (runs, (~alive).sum())), rng)
+        leave[:, ~alive] = np.clip(np.ceil(stuck), 1, days)
+    return leave
+
+
 def _census_curve(
     los: LosModel, elapsed: np.ndarray, runs: int, days: int, rng: np.random.Generator
 ) -> np.ndarray:
@@ -187,9 +208,7 @@ def _census_curve(
     e = np.asarray(elapsed, dtype=float)
     if e.size == 0:
         return np.zeros((runs, days), dtype=np.int64)
-    residual = los.sample_residual(np.broadcast_to(e, (runs, e.size)), rng)
-    leave = np.minimum(np.ceil(residual), days).astype(np.int64)  # first day not in bed
-    leave = np.maximum(leave, 1)
+    leave = _census_leave_days(los, e, runs, days, rng)  # first day not in bed
     rows = np.arange(runs)[:, None] * (days + 1)
     counts = np.bincount((rows + leave).ravel(), minlength=runs * (days + 1))
     gone = np.cumsum(counts.reshape(runs, days + 1)[:, :days], axis=1)
