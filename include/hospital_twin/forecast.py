@@ -228,6 +228,8 @@ def _train(s: pd.Series, limit: int, p: ForecastParams) -> lgb.Booster:
             f"too little history to fit: {len(s)} days (need about "
             f"{p.level_window + p.horizon_days} with few gaps)"
         )
+    if np.nansum(target) <= 0:
+        raise ValueError("every count in the history is zero: nothing for a Poisson model")
     X, level = origin_features(
         y, s.index[0], o[known], h[known], p.level_window, p.holiday_country, p.yearly(limit)
     )
@@ -253,12 +255,17 @@ def _out_of_fold(s: pd.Series, p: ForecastParams) -> tuple[np.ndarray, ...] | No
     for f in range(p.calibration_folds):
         cut = n - span + f * fold
         end = n if f == p.calibration_folds - 1 else cut + fold
-        booster = _train(s, cut, p)
+        try:
+            booster = _train(s, cut, p)
+        except ValueError:  # the early part alone cannot be fitted (gaps, all zero)
+            return None
         o, h = _pairs(cut, end, 1, p.horizon_days, n)
         mean = _predict_mean(booster, s, o, h, p, p.yearly(cut))
         parts.append((y[o + h - 1], mean, h))
     ys, means, hs = (np.concatenate(x) for x in zip(*parts, strict=True))
     known = ~np.isnan(ys)
+    if known.sum() < p.min_calibration_pairs:
+        return None
     return ys[known], means[known], hs[known]
 
 

@@ -155,7 +155,10 @@ def origin_features(
     lags = np.stack([win.at(t - back - WEEK * m) for m in range(4)])
     seen = (~np.isnan(lags)).sum(0)
     lags_mean = np.where(seen > 0, np.nansum(lags, 0) / np.maximum(seen, 1), np.nan)
-    last_year = win.mean(t - YEAR - 3, t - YEAR + 4) / win.mean(o - YEAR - level_window, o - YEAR)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no level a year ago: NaN
+        last_year = win.mean(t - YEAR - 3, t - YEAR + 4) / win.mean(
+            o - YEAR - level_window, o - YEAR
+        )
     dates = start + pd.to_timedelta(t, unit="D")
     cols = {
         "horizon": h.astype(float),

@@ -102,6 +102,13 @@ def test_short_history_falls_back_to_seasonal_naive_with_a_reason():
     assert (frame["hi95"] - frame["lo95"] > frame["hi80"] - frame["lo80"]).all()
 
 
+def test_unfittable_history_falls_back_instead_of_failing():
+    zeros = pd.Series(0.0, index=pd.date_range("2024-01-01", periods=200))
+    result = forecast.forecast_or_fallback(zeros, horizon=14, min_history_days=56)
+    assert result.method == "seasonal_naive" and "zero" in result.reason
+    assert (result.forecast["mean"] == 0).all()
+
+
 def test_enough_history_uses_the_model():
     result = forecast.forecast_or_fallback(synthetic_arrivals(days=120, seed=2), 28, 56)
     assert result.method == forecast.MODEL_NAME and result.reason is None
