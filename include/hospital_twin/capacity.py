@@ -177,7 +177,7 @@ def ward_risk(
     )
     levels = (
         bed_grid(occ, configured_beds, bed_levels, change)
-        if isinstance(bed_levels, int)
+        if isinstance(bed_levels, int | np.integer)
         else np.asarray(bed_levels)
     )
     curve = risk_curve(occ, levels, target, change, ward)
