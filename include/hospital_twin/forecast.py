@@ -3,14 +3,15 @@
 What is modelled: the count of arrivals (visits, admissions) per day, for any daily series.
 The mean comes from one direct multi-horizon LightGBM model (`objective="poisson"`, seed 002's
 choice) whose features are built strictly before the origin (`forecast_features`). Counts are
-over-dispersed, so plain Poisson intervals under-cover (about 61 % at nominal 80 % on the
-hospital's series); the forecaster therefore fits a negative-binomial size per horizon bucket
-by maximum likelihood on *out-of-fold* forecasts (models refitted on the history before each
-of `calibration_folds` cut points). The size absorbs both the day-to-day over-dispersion
-and the model's own error at that horizon, so the NB quantiles around the forecast mean
-cover at their nominal rates; `backtest` (in `forecast_backtest`) checks it. (Recalibrating
-the levels on the out-of-fold PIT as well was tried and dropped: the held-out months carry
-their own seasonal bias, and the correction moved coverage away from nominal elsewhere.)
+over-dispersed and the mean is itself uncertain, so plain Poisson intervals under-cover (40 %
+at nominal 80 % on the benchmark's synthetic series). The forecaster therefore fits a
+negative-binomial size per horizon bucket (`forecast_dispersion`) by maximum likelihood on
+*out-of-fold* forecasts (models refitted on the history before each of `calibration_folds`
+cut points); the size absorbs both the day-to-day over-dispersion and the model's error at
+that horizon, so NB intervals around the mean cover at their nominal rates, as `backtest`
+(in `forecast_backtest`) checks. Recalibrating the levels on the out-of-fold PIT as well was
+tried and dropped: the held-out months carry their own seasonal bias, and the correction
+moved coverage away from nominal elsewhere.
 
 Usage::
 
@@ -33,9 +34,9 @@ from typing import Any, NamedTuple
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
 
 from hospital_twin.config import Forecast, HospitalConfig
+from hospital_twin.forecast_dispersion import nb_bound, nb_sizes_by_horizon
 from hospital_twin.forecast_features import (
     FEATURES,
     YEAR,
@@ -48,7 +49,6 @@ from hospital_twin.forecast_features import (
 MODEL_NAME = "arrivals-lgbm-poisson"
 FORMAT_VERSION = 1
 INTERVALS = {"lo80": 0.10, "hi80": 0.90, "lo95": 0.025, "hi95": 0.975}
-MAX_NB_SIZE = 1e6  # beyond this the negative binomial is Poisson for any practical count
 
 
 @dataclass(frozen=True)
@@ -158,44 +158,6 @@ class ArrivalForecaster:
         return np.array([self.nb_size[int(b)] for b in buckets], dtype=float)
 
 
-def nb_bound(level: float, mean: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Interval bound at `level` of a negative binomial (variance mu + mu²/size).
-
-    A count bound cannot cut the distribution exactly at `level`; of the two integers
-    around the quantile, take the one whose tail mass outside the interval is nearer the
-    nominal one (plain quantiles over-cover badly at small counts)."""
-    mean = np.maximum(np.asarray(mean, dtype=float), 1e-9)
-    dist = stats.nbinom(size, size / (size + mean))
-    k = dist.ppf(level)
-    if level < 0.5:  # lower bound: P(Y < bound) should be near `level`
-        below, above = dist.cdf(k - 1), dist.cdf(k)
-        return np.where(abs(below - level) <= abs(above - level), k, k + 1).astype(float)
-    inside, less = dist.cdf(k), dist.cdf(k - 1)  # upper bound: P(Y <= bound) near `level`
-    return np.where(abs(inside - level) <= abs(less - level), k, k - 1).astype(float)
-
-
-def nb_logpmf(y: np.ndarray, mean: np.ndarray, size: float) -> np.ndarray:
-    """Negative-binomial log-probability, written with gammaln so non-integer y is accepted."""
-    mean = np.maximum(mean, 1e-9)
-    return (
-        special.gammaln(y + size)
-        - special.gammaln(size)
-        - special.gammaln(y + 1)
-        + size * np.log(size / (size + mean))
-        + y * np.log(mean / (size + mean))
-    )
-
-
-def fit_nb_size(y: np.ndarray, mean: np.ndarray) -> float:
-    """Maximum-likelihood NB size for counts y around forecast means (MAX_NB_SIZE ~ Poisson)."""
-    res = optimize.minimize_scalar(
-        lambda log_size: -nb_logpmf(y, mean, float(np.exp(log_size))).sum(),
-        bounds=(np.log(0.05), np.log(MAX_NB_SIZE)),
-        method="bounded",
-    )
-    return float(np.exp(res.x))
-
-
 def _predict_mean(
     booster: lgb.Booster,
     s: pd.Series,
@@ -269,20 +231,6 @@ def _out_of_fold(s: pd.Series, p: ForecastParams) -> tuple[np.ndarray, ...] | No
     return ys[known], means[known], hs[known]
 
 
-def _nb_sizes(
-    y: np.ndarray, mean: np.ndarray, h: np.ndarray, p: ForecastParams
-) -> dict[int, float]:
-    """Maximum-likelihood NB size per horizon bucket (the overall size for thin buckets)."""
-    overall = fit_nb_size(y, mean)
-    buckets = np.searchsorted(p.horizon_buckets, h, side="left")
-    sizes = {}
-    for b in range(len(p.horizon_buckets) + 1):
-        sel = buckets == b
-        enough = sel.sum() >= p.min_calibration_pairs
-        sizes[b] = fit_nb_size(y[sel], mean[sel]) if enough else overall
-    return sizes
-
-
 def fit(series: pd.Series, config_or_params: ParamsLike = None) -> ArrivalForecaster:
     """Fit the forecaster on a daily count series (DatetimeIndex; gaps allowed, as NaN)."""
     p = as_params(config_or_params)
@@ -297,7 +245,7 @@ def fit(series: pd.Series, config_or_params: ParamsLike = None) -> ArrivalForeca
         known = ~np.isnan(y)
         mean = _predict_mean(booster, s, o[known], h[known], p, p.yearly(len(s)))
         oof = (y[known], mean, h[known])
-    sizes = _nb_sizes(*oof, p)
+    sizes = nb_sizes_by_horizon(*oof, p.horizon_buckets, p.min_calibration_pairs)
     keep = p.level_window + YEAR + 2 * p.horizon_days + 7
     forecaster = ArrivalForecaster(
         booster=booster,
