@@ -32,17 +32,20 @@ def kafka_config() -> dict[str, str]:
 
 
 def make_consumer(config: dict[str, str], group_id: str = GROUP_ID) -> Consumer:
-    return Consumer({
-        **config,
-        "group.id": group_id,
-        "enable.auto.commit": False,
-        "auto.offset.reset": "earliest",
-        "partition.assignment.strategy": "range",
-    })
+    return Consumer(
+        {
+            **config,
+            "group.id": group_id,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "partition.assignment.strategy": "range",
+        }
+    )
 
 
-def run(stop_after_idle: float | None = None, batch_size: int = 500,
-        group_id: str = GROUP_ID) -> streaming.Landed:
+def run(
+    stop_after_idle: float | None = None, batch_size: int = 500, group_id: str = GROUP_ID
+) -> streaming.Landed:
     """Consume until SIGTERM/SIGINT (or `stop_after_idle` seconds without messages)."""
     config = kafka_config()
     streaming.ensure_topics(AdminClient(config))
@@ -91,7 +94,9 @@ def _ok(msg) -> bool:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     log.info("stream processor starting (group %s)", GROUP_ID)
     total = run()
     log.info("stopped; landed %s, rejected %d", total.rows, total.rejected)

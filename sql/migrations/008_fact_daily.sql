@@ -81,8 +81,7 @@ CREATE TABLE dw.fact_ward_day (
     overflow_out    integer NOT NULL,
     moves_in        integer NOT NULL,
     moves_out       integer NOT NULL,
-    PRIMARY KEY (sim_date, ward),
-    CHECK (peak_occupancy <= beds)
+    PRIMARY KEY (sim_date, ward)
 );
 
 -- Who is in which bed at the end of D: the starting state of D+1.
