@@ -1,0 +1,149 @@
+"""
+### Capacity scenarios — Monte Carlo beds versus overflow risk
+
+Weekly over simulated time, and on demand from **Trigger** with a form. The study starts
+from the latest simulated day (its census: patients in beds leave according to their
+remaining stay given the days already spent), uses the latest arrival forecast per ward
+(with its uncertainty) and lengths of stay fitted from the warehouse's admissions.
+
+For each scenario × ward it simulates thousands of futures (vectorised numpy) and reports, per
+bed level: P(max occupancy > beds), P(> 95 % of beds), p95 of max occupancy, mean overflow
+days, and the smallest bed count meeting the risk target. A multi-ward SimPy simulation with
+routing cross-checks the recommended levels.
+
+Work fans out with dynamic task mapping (one mapped task per scenario × chunk of wards), so a
+Celery deployment spreads it over workers. Results: `capacity.run`, `capacity.risk_curve`,
+`capacity.recommendation`, and a PNG/HTML report in the lake's `reports/<run id>/`; the
+*Capacity dashboard* shows the latest run.
+
+Scenarios live in `include/hospital_twin/configs/scenarios/*.yaml`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pendulum
+from airflow.sdk import Asset, Param, dag, task
+from common.glue import DAILY_ASSET_URI, lake, sim_day, warehouse
+
+log = logging.getLogger(__name__)
+SHIPPED_SCENARIOS = ["baseline", "winter_peak", "bed_closure", "surge_beds"]
+
+
+def _study(params):
+    from hospital_twin import capacity_stage
+    from hospital_twin.setup_stage import setup_config
+
+    _, config = setup_config(lake())
+    return config, capacity_stage.validate_params(dict(params), config)
+
+
+@dag(
+    dag_id="hospital_capacity_scenarios",
+    schedule="@weekly",
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["hospital-twin", "capacity"],
+    default_args={"owner": "hospital-twin", "retries": 1, "retry_delay": dt.timedelta(seconds=20)},
+    doc_md=__doc__,
+    params={
+        "scenarios": Param(
+            ["baseline", "winter_peak", "bed_closure"],
+            type="array",
+            items={"type": "string"},
+            examples=SHIPPED_SCENARIOS,
+            title="Scenarios",
+            description="Scenario files to compare (configs/scenarios/<name>.yaml).",
+        ),
+        "horizon_days": Param(
+            180,
+            type="integer",
+            minimum=7,
+            maximum=730,
+            title="Horizon (days)",
+            description="How far ahead from the latest simulated day.",
+        ),
+        "runs": Param(
+            2000,
+            type="integer",
+            minimum=100,
+            maximum=200_000,
+            title="Monte Carlo runs",
+            description="Simulated futures per scenario and ward.",
+        ),
+        "bed_levels": Param(
+            20,
+            type="integer",
+            minimum=2,
+            maximum=200,
+            title="Bed levels to test",
+            description="Number of bed counts on each ward's risk curve.",
+        ),
+        "risk_target": Param(
+            0.05,
+            type="number",
+            exclusiveMinimum=0,
+            maximum=0.5,
+            title="Overflow-risk target",
+            description="Acceptable P(max occupancy > beds) over the horizon.",
+        ),
+        "wards_per_task": Param(
+            4,
+            type="integer",
+            minimum=1,
+            maximum=50,
+            title="Wards per mapped task",
+            description="Chunk size of the fan-out (smaller: more parallel tasks).",
+        ),
+    },
+)
+def hospital_capacity_scenarios():
+    @task(inlets=[Asset(DAILY_ASSET_URI)])
+    def prepare_inputs(params=None, logical_date=None, run_id=None) -> dict:
+        from hospital_twin import capacity_stage
+
+        config, study = _study(params)
+        with warehouse() as conn:
+            origin = capacity_stage.origin_day(conn, sim_day(logical_date))
+            prepared = capacity_stage.prepare_inputs(conn, config, lake(), run_id, origin, study)
+        for ward, source in prepared["sources"].items():
+            log.info("%s: arrivals from %s; LOS %s", ward, source["arrivals"], source["los"])
+        log.info("origin %s, %d work items, params %s", origin, len(prepared["work"]), study)
+        return prepared
+
+    @task
+    def work_items(prepared: dict) -> list[dict]:
+        return [{**item, "origin": prepared["origin"]} for item in prepared["work"]]
+
+    @task(map_index_template="{{ task.op_kwargs['item']['scenario'] }}")
+    def simulate_scenario_wards(item: dict, params=None, run_id=None) -> dict:
+        from hospital_twin import capacity_stage
+
+        config, study = _study(params)
+        origin = dt.date.fromisoformat(item["origin"])
+        result = capacity_stage.run_chunk(
+            config, lake(), run_id, origin, study, item["scenario"], item["wards"]
+        )
+        log.info("%s: recommended beds %s", item["scenario"], result["recommended"])
+        return result
+
+    @task
+    def collect_results(prepared: dict, _chunks: list, params=None, run_id=None) -> dict:
+        from hospital_twin import capacity_stage
+
+        config, study = _study(params)
+        origin = dt.date.fromisoformat(prepared["origin"])
+        with warehouse() as conn:
+            summary = capacity_stage.collect(conn, config, lake(), run_id, origin, study)
+        log.info("capacity run stored: %s", summary)
+        return summary
+
+    prepared = prepare_inputs()
+    chunks = simulate_scenario_wards.expand(item=work_items(prepared))
+    collect_results(prepared, chunks)
+
+
+hospital_capacity_scenarios()
