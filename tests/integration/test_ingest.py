@@ -1,0 +1,90 @@
+"""The admissions batch: a good file loads idempotently, a bad one is quarantined with reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from hospital_twin.ingest import ADMISSION_COLUMNS, IngestError, References, ingest_admissions
+from hospital_twin.lake import Lake
+
+pytestmark = pytest.mark.integration
+DAY = dt.date(2024, 2, 1)
+REFS = References(
+    wards={"ICU", "Medicine"}, triage_levels={"Critical", "Mild"}, staff_ids={"S00001", "S00002"}
+)
+
+
+def _admissions(n: int = 5) -> pd.DataFrame:
+    arrival = pd.Timestamp("2024-02-01 08:00") + pd.to_timedelta(range(n), unit="h")
+    return pd.DataFrame({
+        "admission_id": [f"A20240201-{i:05d}" for i in range(1, n + 1)],
+        "visit_id": [f"V20240201-{i:05d}" for i in range(1, n + 1)],
+        "person_id": range(100, 100 + n), "sim_date": str(DAY), "arrival_time": arrival,
+        "triage_level": "Critical", "department": "Medicine", "source": "ED",
+        "requested_ward": "Medicine", "ward": ["Medicine"] * (n - 1) + [None],
+        "admitted_at": list(arrival[:-1] + pd.Timedelta(minutes=30)) + [pd.NaT],
+        "expected_discharge_at": list(arrival[:-1] + pd.Timedelta(days=3)) + [pd.NaT],
+        "discharged_at": pd.NaT, "status": ["admitted"] * (n - 1) + ["refused"],
+        "wait_hours": 0.5, "los_days": [3.0] * (n - 1) + [None],
+        "admitting_doctor_id": "S00001", "admitting_nurse_id": "S00002",
+    })[ADMISSION_COLUMNS]  # fmt: skip
+
+
+@pytest.fixture
+def lake(tmp_path) -> Lake:
+    return Lake(tmp_path / "lake").ensure()
+
+
+def test_valid_file_loads_and_a_rerun_replaces_the_day(dw, lake: Lake) -> None:
+    for _ in range(2):
+        _admissions().to_csv(lake.admissions(DAY), index=False)
+        summary = ingest_admissions(dw, lake, DAY, REFS)
+        assert summary["rows"] == 5 and summary["refused"] == 1
+    count = dw.execute("SELECT count(*) FROM dw.fact_admission WHERE sim_date = %s", (DAY,))
+    assert count.fetchone()[0] == 5
+    assert (lake.root / "processed" / f"admissions_{DAY}.csv").exists()
+    assert not lake.admissions(DAY).exists()
+
+
+def test_bad_rows_are_named_and_the_file_quarantined_with_a_reason(dw, lake: Lake) -> None:
+    frame = _admissions().astype({"arrival_time": str, "wait_hours": object})
+    frame.loc[1, "ward"] = "Maternity"
+    frame.loc[2, "arrival_time"] = "yesterday"
+    frame.loc[3, "wait_hours"] = -2
+    frame.loc[0, "admitting_doctor_id"] = "S99999"
+    frame.to_csv(lake.admissions(DAY), index=False)
+    count = "SELECT count(*) FROM dw.fact_admission WHERE sim_date = %s"
+    before = dw.execute(count, (DAY,)).fetchone()[0]
+    with pytest.raises(IngestError) as err:
+        ingest_admissions(dw, lake, DAY, REFS)
+    message = str(err.value)
+    assert "4 problem(s) in 4 of 5 row(s)" in message
+    assert "row 3 (A20240201-00002): ward: is not a known ward" in message
+    assert "row 4 (A20240201-00003): arrival_time: is not a timestamp" in message
+    assert "row 5 (A20240201-00004): wait_hours: is negative" in message
+    assert "row 2 (A20240201-00001): admitting_doctor_id: is not a known staff member" in message
+    failed = lake.root / "failed" / f"admissions_{DAY}.csv"
+    assert failed.exists()
+    assert "is not a known ward" in failed.with_name(failed.name + ".reason").read_text()
+    rejects = dw.execute(
+        "SELECT rejected_rows FROM meta.ingest_rejects WHERE file_name = %s", (failed.name,)
+    ).fetchall()
+    assert rejects[-1][0] == 5
+    assert dw.execute(count, (DAY,)).fetchone()[0] == before  # the day was left untouched
+
+
+def test_missing_columns_and_unparseable_files_are_refused(dw, lake: Lake) -> None:
+    _admissions().drop(columns=["status"]).to_csv(lake.admissions(DAY), index=False)
+    with pytest.raises(IngestError, match=r"header: missing column\(s\) \['status'\]"):
+        ingest_admissions(dw, lake, DAY, REFS)
+    lake.admissions(DAY).write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(IngestError, match="cannot be parsed as CSV|missing column"):
+        ingest_admissions(dw, lake, DAY, REFS)
+
+
+def test_a_missing_file_names_the_task_to_run_first(dw, lake: Lake) -> None:
+    with pytest.raises(IngestError, match="run the simulate_flow task for 2024-02-01 first"):
+        ingest_admissions(dw, lake, DAY, REFS)
