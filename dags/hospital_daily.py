@@ -65,11 +65,16 @@ def hospital_daily():
 
     @task(depends_on_past=True)
     def simulate_flow(_visits: dict, logical_date=None) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
         from hospital_twin import daily_stage
 
         day = sim_day(logical_date)
         with warehouse() as conn:
-            summary = daily_stage.simulate_flow(conn, _config(), lake(), day)
+            try:
+                summary = daily_stage.simulate_flow(conn, _config(), lake(), day)
+            except daily_stage.StateMissing as e:  # a retry cannot help: fail at once
+                raise AirflowFailException(str(e)) from e
         log.info("flow of %s: %s", day, summary)
         return summary
 

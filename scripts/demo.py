@@ -32,8 +32,8 @@ def main() -> None:
     dates = [str(start + dt.timedelta(days=i)) for i in range(days)]
     t0 = time.monotonic()
     say(f"backfilling hospital_daily over {dates[0]} .. {dates[-1]} ...")
-    api.backfill("hospital_daily", dates[0], dates[-1], reprocess="completed")
-    api.wait_for_dates("hospital_daily", dates, timeout=600 + 300 * days)
+    backfill = api.backfill("hospital_daily", dates[0], dates[-1], reprocess="completed")
+    api.wait_for_backfill(backfill["id"], dates, timeout=600 + 300 * days)
     elapsed = time.monotonic() - t0
     say(f"{days} simulated days in {elapsed:.0f} s ({elapsed / days:.0f} s per daily run)")
 

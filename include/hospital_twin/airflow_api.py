@@ -93,6 +93,16 @@ class AirflowAPI:
             },
         )
 
+    def wait_for_backfill(self, backfill_id: int, dates: list[str], timeout: float = 1800) -> list:
+        """Poll until the backfill has finished; return its runs for `dates` (all succeeded)."""
+        deadline = time.monotonic() + timeout
+        while self.get(f"/api/v2/backfills/{backfill_id}")["completed_at"] is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"backfill {backfill_id} still running after {timeout}s")
+            time.sleep(3)
+        dag_id = self.get(f"/api/v2/backfills/{backfill_id}")["dag_id"]
+        return self.wait_for_dates(dag_id, dates, timeout=60)
+
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 1800) -> dict:
         """Poll one run until it ends; raise with the failed tasks when it fails."""
         from urllib.parse import quote

@@ -168,12 +168,18 @@ def insert_rows(
     return n
 
 
-def table_checksum(conn: psycopg.Connection, table: str, order_by: str) -> tuple[int, str]:
-    """(row count, md5 of all rows in `order_by` order): compares warehouse contents across runs."""
+def table_checksum(
+    conn: psycopg.Connection, table: str, columns: Sequence[str], order_by: Sequence[str]
+) -> tuple[int, str]:
+    """(row count, md5 of `columns` of every row in `order_by` order).
+
+    Compares warehouse contents across runs; leave out bookkeeping columns such as load times.
+    """
     schema, name = table.split(".")
+    row = sql.SQL("ROW({})::text").format(sql.SQL(", ").join(map(sql.Identifier, columns)))
     q = sql.SQL(
-        "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY {}), '')) FROM {} t"
-    ).format(sql.SQL(order_by), sql.Identifier(schema, name))
+        "SELECT count(*), md5(coalesce(string_agg({}, '|' ORDER BY {}), '')) FROM {}"
+    ).format(row, sql.SQL(", ").join(map(sql.Identifier, order_by)), sql.Identifier(schema, name))
     count, digest = conn.execute(q).fetchone()
     return int(count), str(digest)
 
