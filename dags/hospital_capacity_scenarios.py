@@ -33,11 +33,16 @@ SHIPPED_SCENARIOS = ["baseline", "winter_peak", "bed_closure", "surge_beds"]
 
 
 def _study(params):
+    from airflow.sdk.exceptions import AirflowFailException
+
     from hospital_twin import capacity_stage
     from hospital_twin.setup_stage import setup_config
 
     _, config = setup_config(lake())
-    return config, capacity_stage.validate_params(dict(params), config)
+    try:
+        return config, capacity_stage.validate_params(dict(params), config)
+    except capacity_stage.ScenarioParamsError as e:  # a retry cannot fix the form: fail now
+        raise AirflowFailException(str(e)) from e
 
 
 @dag(

@@ -1,0 +1,237 @@
+"""The whole twin on the real stack: setup (dag.test), a scheduler backfill of three simulated
+days through the REST API, its idempotent re-run, the missing-day guard, and a capacity run.
+
+Tests in this module run in order and share the test instance's warehouse and lake.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+
+from hospital_twin import warehouse
+from hospital_twin.airflow_api import AirflowAPI
+from hospital_twin.population import validate_sa_id
+
+pytestmark = pytest.mark.airflow
+DATES = ["2024-01-01", "2024-01-02", "2024-01-03"]
+DATA_SCHEMAS = ("dw", "stream", "ml", "capacity")
+# Tables a re-run must reproduce exactly (bookkeeping columns such as load times left out).
+CHECKED = {
+    "dw.fact_visit": (["visit_id", "person_id", "arrival_time", "service", "condition",
+                       "triage_level", "is_emergency"], ["visit_id"]),
+    "dw.fact_admission": (["admission_id", "person_id", "ward", "status", "admitted_at",
+                           "discharged_at", "wait_hours", "admitting_doctor_id"],
+                          ["admission_id"]),
+    "dw.fact_ward_day": (["sim_date", "ward", "occupancy_start", "occupancy_end", "admissions",
+                          "discharges", "refusals"], ["sim_date", "ward"]),
+    "dw.census_state": (["sim_date", "admission_id", "ward", "expected_discharge_at"],
+                        ["sim_date", "admission_id"]),
+    "dw.fact_discharge": (["sim_date", "admission_id", "discharged_at"],
+                          ["sim_date", "admission_id", "ward"]),
+    "stream.emergency_transport": (["event_id", "payload"], ["event_id"]),
+    "stream.patient_transfer": (["event_id", "payload"], ["event_id"]),
+    "ml.forecast": (["origin_date", "stream", "target_date", "mean", "lo80", "hi95"],
+                    ["origin_date", "stream", "target_date"]),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def api() -> AirflowAPI:
+    return AirflowAPI()
+
+
+@pytest.fixture(scope="module")
+def dw():
+    with psycopg.connect(os.environ["HT_DW_DSN"], autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module", autouse=True)
+def clean_slate(dw) -> None:
+    """Empty the test warehouse's data (schema and migrations stay) and the lake."""
+    warehouse.migrate(dw)
+    tables = dw.execute(
+        "SELECT format('%%I.%%I', schemaname, tablename) FROM pg_tables WHERE schemaname = ANY(%s)",
+        (list(DATA_SCHEMAS),),
+    ).fetchall()
+    dw.execute("TRUNCATE " + ", ".join(t[0] for t in tables) + " CASCADE")
+    dw.execute("TRUNCATE meta.day_run, meta.ingest_rejects")
+    shutil.rmtree(os.environ["HT_LAKE"], ignore_errors=True)
+
+
+def _count(dw, query: str, *params) -> int:
+    return dw.execute(query, params).fetchone()[0]
+
+
+def _checksums(dw) -> dict:
+    return {t: warehouse.table_checksum(dw, t, cols, order) for t, (cols, order) in CHECKED.items()}
+
+
+def test_setup_dag_loads_the_small_hospital_and_reruns_identically(dw) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(Path(__file__).parents[2] / "dags")).get_dag("hospital_setup")
+    run = dag.test(run_conf={"profile": "small"})
+    assert run.state == "success"
+    assert _count(dw, "SELECT count(*) FROM dw.dim_person") == 50_000
+    assert _count(dw, "SELECT count(*) FROM dw.person_illness") == 50_000
+    ids = [r[0] for r in dw.execute("SELECT sa_id FROM dw.dim_person")]
+    assert validate_sa_id(ids).all()
+    assert _count(dw, "SELECT count(*) FROM dw.dim_ward WHERE kind = 'inpatient'") == 11
+    assert _count(dw, "SELECT count(*) FROM dw.dim_facility") == 9
+    assert _count(dw, "SELECT count(*) FROM dw.dim_staff WHERE status = 'active'") > 500
+    assert _count(dw, "SELECT count(DISTINCT quarter_start) FROM dw.staff_quarterly") == 4
+    uncovered = _count(
+        dw,
+        """
+        SELECT count(*) FROM (
+            SELECT work_date, department FROM dw.fact_schedule GROUP BY 1, 2
+            HAVING NOT bool_or(experience_level = 'Senior')) x""",
+    )
+    assert uncovered == 0, "every scheduled department-day has a Senior on shift"
+    before = warehouse.table_checksum(
+        dw, "dw.dim_person", ["person_id", "sa_id", "last_name"], ["person_id"]
+    )
+    assert dag.test(run_conf={"profile": "small"}).state == "success"
+    after = warehouse.table_checksum(
+        dw, "dw.dim_person", ["person_id", "sa_id", "last_name"], ["person_id"]
+    )
+    assert before == after
+    lake = Path(os.environ["HT_LAKE"])
+    assert (lake / "processed" / "people_data.parquet").exists()
+    assert (lake / "state" / "schedules_2024-01.parquet").exists()
+
+
+def test_scheduler_backfill_simulates_three_days_in_order(api: AirflowAPI, dw) -> None:
+    api.wait_for_dag("hospital_daily")
+    backfill = api.backfill("hospital_daily", DATES[0], DATES[-1], reprocess="completed")
+    api.wait_for_backfill(backfill["id"], DATES, timeout=1500)
+
+    assert _count(dw, "SELECT count(*) FROM meta.day_run") == 3
+    assert _count(dw, "SELECT count(*) FROM dw.fact_ward_day") == 3 * 11
+    per_day = dw.execute("SELECT sim_date, count(*) FROM dw.fact_visit GROUP BY 1").fetchall()
+    assert len(per_day) == 3 and all(200 < n < 450 for _, n in per_day)
+    # Patients are conserved: start + admitted + moved in - discharged - moved out = end.
+    assert (
+        _count(
+            dw,
+            """SELECT count(*) FROM dw.fact_ward_day WHERE occupancy_start + admissions
+        + moves_in - discharges - moves_out <> occupancy_end""",
+        )
+        == 0
+    )
+    # Each day starts from the census the day before ended with.
+    assert (
+        _count(
+            dw,
+            """SELECT count(*) FROM dw.fact_ward_day d JOIN dw.fact_ward_day p
+        ON p.ward = d.ward AND p.sim_date = d.sim_date - 1
+        WHERE p.occupancy_end <> d.occupancy_start""",
+        )
+        == 0
+    )
+    assert (
+        _count(
+            dw,
+            """SELECT count(*) FROM dw.fact_ward_day d WHERE occupancy_end <>
+        (SELECT count(*) FROM dw.census_state c WHERE c.sim_date = d.sim_date AND c.ward = d.ward)
+        """,
+        )
+        == 0
+    )
+    # Every published event landed once; every admission is in the warehouse.
+    published = _count(dw, "SELECT sum(events) FROM stream.published")
+    landed = _count(
+        dw,
+        "SELECT (SELECT count(*) FROM stream.emergency_transport) + "
+        "(SELECT count(*) FROM stream.patient_transfer)",
+    )
+    assert published == landed > 0
+    lake = Path(os.environ["HT_LAKE"])
+    for day in DATES:
+        admitted = _count(dw, "SELECT count(*) FROM dw.fact_admission WHERE sim_date = %s", day)
+        assert admitted > 0
+        assert (lake / "processed" / f"admissions_{day}.csv").exists()
+    assert _count(dw, "SELECT count(*) FROM mart.daily_kpis") == 3
+
+    run = next(
+        r for r in api.wait_for_dates("hospital_daily", DATES) if "01-02" in r["logical_date"]
+    )
+    log = api.task_log("hospital_daily", run["dag_run_id"], "retrain_forecaster")
+    assert "seasonal naive used: history too short" in log
+    log = api.task_log("hospital_daily", run["dag_run_id"], "simulate_flow")
+    assert "census at the end of 2024-01-01" in log
+
+
+def test_rerunning_the_backfill_leaves_identical_warehouse_contents(api: AirflowAPI, dw) -> None:
+    before = _checksums(dw)
+    backfill = api.backfill("hospital_daily", DATES[0], DATES[-1], reprocess="completed")
+    api.wait_for_backfill(backfill["id"], DATES, timeout=1500)
+    assert _checksums(dw) == before
+
+
+def test_a_day_whose_previous_day_is_missing_fails_naming_the_date(api: AirflowAPI) -> None:
+    run = api.trigger("hospital_daily", logical_date="2024-01-10T00:00:00Z")
+    with pytest.raises(AssertionError, match="simulate_flow"):
+        api.wait_for_run("hospital_daily", run["dag_run_id"], timeout=600)
+    log = api.task_log("hospital_daily", run["dag_run_id"], "simulate_flow")
+    assert "run hospital_daily for 2024-01-09 first" in log
+
+
+def test_capacity_scenarios_fan_out_and_store_risk_curves(api: AirflowAPI, dw) -> None:
+    api.wait_for_dag("hospital_capacity_scenarios")
+    conf = {
+        "scenarios": ["baseline", "bed_closure"],
+        "horizon_days": 60,
+        "runs": 500,
+        "bed_levels": 10,
+        "wards_per_task": 4,
+    }
+    run = api.trigger("hospital_capacity_scenarios", conf)
+    api.wait_for_run("hospital_capacity_scenarios", run["dag_run_id"], timeout=900)
+    run_id = run["dag_run_id"]
+    assert _count(dw, "SELECT count(*) FROM capacity.run WHERE run_id = %s", run_id) == 1
+    assert (
+        _count(dw, "SELECT count(*) FROM capacity.recommendation WHERE run_id = %s", run_id)
+        == 2 * 11
+    )
+    assert (
+        _count(
+            dw,
+            "SELECT count(DISTINCT (scenario, ward)) FROM capacity.risk_curve WHERE run_id = %s",
+            run_id,
+        )
+        == 2 * 11
+    )
+    closure = dict(
+        dw.execute(
+            "SELECT scenario, recommended_beds FROM capacity.recommendation "
+            "WHERE run_id = %s AND ward = 'Medicine'",
+            (run_id,),
+        ).fetchall()
+    )
+    assert closure["bed_closure"] >= closure["baseline"]  # longer stays need at least as many
+    tis = api.get(
+        f"/api/v2/dags/hospital_capacity_scenarios/dagRuns/{quote(run_id, safe='')}"
+        "/taskInstances?limit=100"
+    )["task_instances"]
+    mapped = [t for t in tis if t["task_id"] == "simulate_scenario_wards"]
+    assert len(mapped) == 2 * 3  # 2 scenarios x 3 chunks of 4 wards
+    report = dw.execute("SELECT report_path FROM capacity.run WHERE run_id = %s", (run_id,))
+    assert Path(report.fetchone()[0]).exists()
+
+
+def test_invalid_scenario_params_are_refused_with_a_clear_message(api: AirflowAPI) -> None:
+    with pytest.raises(AssertionError, match="400|422"):
+        api.trigger("hospital_capacity_scenarios", {"runs": 5})
+    run = api.trigger("hospital_capacity_scenarios", {"scenarios": ["heatwave"]})
+    with pytest.raises(AssertionError, match="prepare_inputs"):
+        api.wait_for_run("hospital_capacity_scenarios", run["dag_run_id"], timeout=600)
+    log = api.task_log("hospital_capacity_scenarios", run["dag_run_id"], "prepare_inputs")
+    assert "scenarios: unknown ['heatwave']" in log
