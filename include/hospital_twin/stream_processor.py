@@ -14,6 +14,7 @@ import signal
 import time
 from pathlib import Path
 
+import psycopg
 from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient
 
@@ -22,6 +23,7 @@ from hospital_twin.lake import Lake
 
 log = logging.getLogger("hospital_twin.stream_processor")
 GROUP_ID = "hospital-stream-processor"
+RECONNECT_SECONDS = 2.0
 
 
 def kafka_config() -> dict[str, str]:
@@ -65,23 +67,43 @@ def run(
     dead_letter = Producer(config)
     consumer.subscribe(list(streaming.LANDING_TABLES))
     idle_since = time.monotonic()
-    with warehouse.connect() as conn:
-        warehouse.migrate(conn)
-        while not stopping:
-            batch = [m for m in consumer.consume(batch_size, timeout=1.0) if _ok(m)]
-            if not batch:
-                if stop_after_idle is not None and time.monotonic() - idle_since > stop_after_idle:
-                    break
-                continue
-            idle_since = time.monotonic()
-            landed = streaming.land_batch(conn, Path(lake_stream), batch, dead_letter)
-            consumer.commit(asynchronous=False)  # only after the rows are durable
-            for table, n in landed.rows.items():
-                total.rows[table] = total.rows.get(table, 0) + n
-            total.rejected += landed.rejected
-            log.info("landed %s, rejected %d", landed.rows, landed.rejected)
+    conn = _connect()
+    while not stopping:
+        batch = [m for m in consumer.consume(batch_size, timeout=1.0) if _ok(m)]
+        if not batch:
+            if stop_after_idle is not None and time.monotonic() - idle_since > stop_after_idle:
+                break
+            continue
+        idle_since = time.monotonic()
+        while True:
+            try:
+                landed = streaming.land_batch(conn, Path(lake_stream), batch, dead_letter)
+                break
+            except psycopg.OperationalError as e:  # warehouse restarted: reconnect, land again
+                log.warning("warehouse connection lost (%s); reconnecting", e)
+                conn.close()
+                time.sleep(RECONNECT_SECONDS)
+                conn = _connect()
+        consumer.commit(asynchronous=False)  # only after the rows are durable
+        for table, n in landed.rows.items():
+            total.rows[table] = total.rows.get(table, 0) + n
+        total.rejected += landed.rejected
+        log.info("landed %s, rejected %d", landed.rows, landed.rejected)
+    conn.close()
     consumer.close()
     return total
+
+
+def _connect() -> psycopg.Connection:
+    """A warehouse connection, waiting for the warehouse when it is (re)starting."""
+    while True:
+        try:
+            conn = warehouse.connect()
+            warehouse.migrate(conn)
+            return conn
+        except psycopg.OperationalError as e:
+            log.warning("warehouse not reachable (%s); retrying", e)
+            time.sleep(RECONNECT_SECONDS)
 
 
 def _ok(msg) -> bool:
