@@ -43,3 +43,23 @@ def test_no_dag_has_cycles(dagbag: DagBag) -> None:
                     stack.extend(dag.get_task(tid).upstream_task_ids)
             seen.add(task.task_id)
         assert seen == set(dag.task_dict)
+
+
+def test_daily_dag_starts_at_the_simulation_start(dagbag: DagBag) -> None:
+    from hospital_twin.config import load_config
+
+    dag = dagbag.dags["hospital_daily"]
+    assert dag.start_date.date() == load_config("default").simulation.start_date
+    assert dag.start_date.date() == load_config("small").simulation.start_date
+    assert dag.max_active_runs == 1
+    assert dag.get_task("simulate_flow").depends_on_past
+
+
+def test_capacity_form_offers_every_shipped_scenario(dagbag: DagBag) -> None:
+    from hospital_twin.config import scenario_names
+
+    params = dagbag.dags["hospital_capacity_scenarios"].params
+    assert set(params.get_param("scenarios").schema["examples"]) == set(scenario_names())
+    for name in ("horizon_days", "runs", "bed_levels", "risk_target"):
+        schema = params.get_param(name).schema
+        assert schema.get("title") and params.get_param(name).description, name
