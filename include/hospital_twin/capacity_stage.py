@@ -21,7 +21,7 @@ import pandas as pd
 import psycopg
 
 from hospital_twin import warehouse
-from hospital_twin.capacity import ward_risk
+from hospital_twin.capacity import capacity_study
 from hospital_twin.capacity_report import risk_report
 from hospital_twin.capacity_sim import ArrivalIntensity, census_days
 from hospital_twin.capacity_simpy import simpy_check
@@ -211,44 +211,31 @@ def run_chunk(
     stays = pd.read_parquet(folder / "stays.parquet")
     census = pd.read_parquet(folder / "census.parquet")
     intensity = pd.read_parquet(folder / "intensity.parquet")
-    curves, recs = [], []
-    for ward in wards:
-        los = los_for_ward(config, ward, stays)
-        frame = intensity[intensity["ward"] == ward]
-        arrivals = ArrivalIntensity.from_forecast(frame)
-        elapsed = census.loc[census["ward"] == ward, "elapsed_days"].to_numpy(float)
-        result = ward_risk(
-            ward,
-            arrivals,
-            los,
-            scenario,
-            config.ward(ward).beds,
-            params.runs,
-            params.risk_target,
-            config.seed,
-            origin,
-            census_elapsed=elapsed,
-            bed_levels=params.bed_levels,
-        )
-        curves.append(result.curve.assign(scenario=scenario_name))
-        recs.append(
-            {
-                "scenario": scenario_name,
-                "ward": ward,
-                "configured_beds": result.configured_beds,
-                "recommended_beds": result.recommended_beds,
-                "risk_at_configured": result.risk_at_configured,
-                "los_model": result.los_model,
-            }
-        )
+    # The form's runs, target and bed levels replace the profile's defaults for this study.
+    cap = config.capacity.model_copy(
+        update={
+            "runs": params.runs,
+            "risk_target": params.risk_target,
+            "bed_levels": params.bed_levels,
+        }
+    )
+    curves, recs = capacity_study(
+        config.model_copy(update={"capacity": cap}),
+        scenario,
+        intensities={
+            w: ArrivalIntensity.from_forecast(intensity[intensity["ward"] == w]) for w in wards
+        },
+        los_models={w: los_for_ward(config, w, stays) for w in wards},
+        census_elapsed={
+            w: census.loc[census["ward"] == w, "elapsed_days"].to_numpy(float) for w in wards
+        },
+        origin=origin,
+    )
     name = f"{scenario_name}__{'_'.join(w.replace(' ', '-').replace('&', 'and') for w in wards)}"
-    write_parquet(pd.concat(curves, ignore_index=True), folder / f"curves_{name}.parquet")
-    write_parquet(pd.DataFrame(recs), folder / f"recs_{name}.parquet")
-    return {
-        "scenario": scenario_name,
-        "wards": wards,
-        "recommended": {r["ward"]: r["recommended_beds"] for r in recs},
-    }
+    write_parquet(curves, folder / f"curves_{name}.parquet")
+    write_parquet(recs, folder / f"recs_{name}.parquet")
+    recommended = dict(zip(recs["ward"], recs["recommended_beds"].astype(int).tolist(), strict=True))
+    return {"scenario": scenario_name, "wards": wards, "recommended": recommended}
 
 
 def collect(

@@ -146,11 +146,16 @@ def test_scheduler_backfill_simulates_three_days_in_order(api: AirflowAPI, dw) -
         == 0
     )
     # Every published event landed once; every admission is in the warehouse.
-    published = _count(dw, "SELECT sum(events) FROM stream.published")
+    days = list(DATES)
+    published = _count(
+        dw, "SELECT sum(events) FROM stream.published WHERE sim_date::text = ANY(%s)", days
+    )
     landed = _count(
         dw,
-        "SELECT (SELECT count(*) FROM stream.emergency_transport) + "
-        "(SELECT count(*) FROM stream.patient_transfer)",
+        "SELECT (SELECT count(*) FROM stream.emergency_transport WHERE sim_date::text = ANY(%s))"
+        " + (SELECT count(*) FROM stream.patient_transfer WHERE sim_date::text = ANY(%s))",
+        days,
+        days,
     )
     assert published == landed > 0
     lake = Path(os.environ["HT_LAKE"])
