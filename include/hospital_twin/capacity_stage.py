@@ -234,7 +234,9 @@ def run_chunk(
     name = f"{scenario_name}__{'_'.join(w.replace(' ', '-').replace('&', 'and') for w in wards)}"
     write_parquet(curves, folder / f"curves_{name}.parquet")
     write_parquet(recs, folder / f"recs_{name}.parquet")
-    recommended = dict(zip(recs["ward"], recs["recommended_beds"].astype(int).tolist(), strict=True))
+    recommended = dict(
+        zip(recs["ward"], recs["recommended_beds"].astype(int).tolist(), strict=True)
+    )
     return {"scenario": scenario_name, "wards": wards, "recommended": recommended}
 
 
