@@ -18,6 +18,7 @@ Trigger it from the UI with a **profile** (`default`: the seeds' 3,000,000-perso
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import pendulum
@@ -44,7 +45,7 @@ def _config(params):
     catchup=False,
     max_active_runs=1,
     tags=["hospital-twin", "setup"],
-    default_args={"owner": "hospital-twin", "retries": 1},
+    default_args={"owner": "hospital-twin", "retries": 1, "retry_delay": dt.timedelta(seconds=30)},
     doc_md=__doc__,
     params={
         "profile": Param(

@@ -46,10 +46,18 @@ class SetupMissing(RuntimeError):
     """The daily run needs the setup's outputs and they are not there."""
 
 
-def replace_tables(conn: psycopg.Connection, loads: Sequence[tuple[str, pd.DataFrame]]) -> dict:
-    """Replace whole tables in one transaction: delete children first, COPY parents first."""
+def replace_tables(
+    conn: psycopg.Connection,
+    loads: Sequence[tuple[str, pd.DataFrame]],
+    dependents: Sequence[str] = (),
+) -> dict:
+    """Replace whole tables in one transaction: delete children first, COPY parents first.
+
+    `dependents` are emptied too: tables whose rows refer to the replaced ones and that a
+    later stage reloads (the schedules refer to the staff).
+    """
     with conn.transaction():
-        for table, _ in reversed(loads):
+        for table in [*dependents, *(t for t, _ in reversed(loads))]:
             schema, name = table.split(".")
             conn.execute(
                 psycopg.sql.SQL("DELETE FROM {}").format(psycopg.sql.Identifier(schema, name))
@@ -173,6 +181,7 @@ def build_workforce(config: HospitalConfig, lake: Lake) -> dict:
     snapshots, summary = workforce.evolve_quarterly(config, staff, reserve)
     write_parquet(staff, lake.path("batch", STAFF))
     write_parquet(reserve, lake.path("batch", RESERVE))
+    _remove(lake, "staff_active_*.parquet")  # an earlier setup may have covered other quarters
     for quarter, frame in snapshots.items():
         write_parquet(frame, lake.staff_active(pd.Timestamp(quarter).date()))
     write_parquet(summary, lake.path("state", "workforce_summary.parquet"))
@@ -212,6 +221,7 @@ def load_workforce(conn: psycopg.Connection, lake: Lake) -> dict:
             ("dw.staff_quarterly", quarterly[warehouse.table_columns(conn, "dw.staff_quarterly")]),
             ("dw.workforce_summary", summary_rows),
         ],
+        dependents=["dw.fact_schedule"],
     )
     for name in (STAFF, RESERVE):
         lake.move_to_processed(lake.path("batch", name))
@@ -226,6 +236,7 @@ def build_schedules(config: HospitalConfig, lake: Lake) -> dict:
         for p in lake.path("state", "").glob("staff_active_*.parquet")
     }
     shifts = reassigned = 0
+    _remove(lake, "schedules_*.parquet")
     for month in months:
         first = month.start_time.date()
         quarter = max((q for q in snapshots if q <= first), default=min(snapshots))
@@ -248,6 +259,11 @@ def load_schedules(conn: psycopg.Connection, lake: Lake) -> dict:
             conn, "dw.fact_schedule", frame[warehouse.table_columns(conn, "dw.fact_schedule")]
         )
     return {"dw.fact_schedule": rows}
+
+
+def _remove(lake: Lake, pattern: str) -> None:
+    for path in lake.path("state", "").glob(pattern):
+        path.unlink()
 
 
 def record_setup(lake: Lake, profile: str, config: HospitalConfig) -> dict:
