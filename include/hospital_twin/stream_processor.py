@@ -64,7 +64,7 @@ def run(
 
     total = streaming.Landed()
     consumer = make_consumer(config, group_id)
-    dead_letter = Producer(config)
+    dead_letter = Producer({**config, "enable.idempotence": True})  # no duplicate dead letters
     consumer.subscribe(list(streaming.LANDING_TABLES))
     idle_since = time.monotonic()
     conn = _connect()

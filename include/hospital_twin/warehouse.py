@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from psycopg import sql
 
 SQL_DIR = Path(os.environ.get("HT_SQL_DIR", Path(__file__).resolve().parents[2] / "sql"))
@@ -100,32 +102,52 @@ def migrate(conn: psycopg.Connection, directory: Path | None = None) -> list[str
     return done
 
 
-def _csv_payload(frame: pd.DataFrame, columns: Sequence[str]) -> bytes:
-    buf = io.StringIO()
-    frame.to_csv(
-        buf,
-        columns=list(columns),
-        index=False,
-        header=False,
-        na_rep="\\N",
-        date_format="%Y-%m-%d %H:%M:%S.%f",
-    )
-    return buf.getvalue().encode()
+CHUNK_ROWS = 20_000
+
+
+def _csv_chunks(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[bytes | memoryview]:
+    """The frame as CSV in chunks, so the server parses one while the next is written.
+
+    Arrow's writer is ~10x cheaper than `DataFrame.to_csv`; it writes NULL as an empty
+    unquoted field (PostgreSQL's CSV default) and quotes text, so '' stays an empty string.
+    Frames Arrow cannot type (mixed object columns) fall back to pandas.
+    """
+    try:
+        table = pa.Table.from_pandas(frame[list(columns)], preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        buf = io.StringIO()
+        frame.to_csv(
+            buf,
+            columns=list(columns),
+            index=False,
+            header=False,
+            na_rep="",
+            date_format="%Y-%m-%d %H:%M:%S.%f",
+        )
+        yield buf.getvalue().encode()
+        return
+    options = pacsv.WriteOptions(include_header=False)
+    for batch in table.to_batches(max_chunksize=CHUNK_ROWS):
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(batch, sink, write_options=options)
+        yield memoryview(sink.getvalue())
 
 
 def copy_frame(
-    conn: psycopg.Connection, table: str, frame: pd.DataFrame, columns: Sequence[str] | None = None
+    conn: psycopg.Connection,
+    table: str,
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
 ) -> int:
     """COPY `frame` into `schema.table` (columns default to the frame's); returns rows copied."""
     columns = list(columns or frame.columns)
     schema, name = table.split(".")
-    stmt = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
         sql.Identifier(schema, name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-    payload = _csv_payload(frame, columns)
     with conn.cursor() as cur, cur.copy(stmt) as copy:
-        for start in range(0, len(payload), 1 << 20):
-            copy.write(payload[start : start + (1 << 20)])
+        for chunk in _csv_chunks(frame, columns):
+            copy.write(chunk)
     return len(frame)
 
 
