@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -27,6 +27,9 @@ class ConfigError(ValueError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class Simulation(_Model):
@@ -82,10 +85,25 @@ class Ward(_Model):
 
 
 class Flow(_Model):
-    """Emergency-department pathway and what happens when a ward is full."""
+    """Who needs a bed, in which ward, and what happens when the ward is full (flow.py).
 
-    ed_admission_prob_by_triage: dict[str, float]
+    Routes to a bed: `direct` admission by the ward itself from any service
+    (`direct_admission_prob`: ward -> probability), the emergency department (`ed_*`:
+    probability by triage level; routing of patients whose condition names no ward, by
+    category and else at random; `min_triage_by_ward`: the least urgent triage level a ward
+    takes from the ED), and planned (`elective_*`) admission from the specialist clinic.
+    `admission_odds_ratio` (ward -> odds ratio, 1 when not listed) multiplies the odds of the
+    ED and elective probabilities for patients wanting that ward.
+    """
+
+    ed_admission_prob_by_triage: dict[str, Probability]
     ed_routing: dict[str, float]
+    ed_routing_by_category: dict[str, str] = Field(default_factory=dict)
+    min_triage_by_ward: dict[str, str] = Field(default_factory=dict)
+    admission_odds_ratio: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    direct_admission_prob: dict[str, Probability] = Field(default_factory=dict)
+    elective_admission_prob: Probability = 0.2
+    elective_min_severity: int = Field(4, ge=1, le=5)
     overflow_policy: Literal["wait", "overflow", "refuse"] = "wait"
     max_wait_hours: float = Field(12.0, gt=0)
     overflow_order: list[str] = Field(default_factory=list)
@@ -95,6 +113,17 @@ class Flow(_Model):
         if abs(sum(self.ed_routing.values()) - 1) > 1e-6:
             raise ValueError("ed_routing probabilities must sum to 1")
         return self
+
+    def ward_names(self) -> set[str]:
+        """Every ward the flow settings name."""
+        return (
+            set(self.ed_routing)
+            | set(self.ed_routing_by_category.values())
+            | set(self.min_triage_by_ward)
+            | set(self.admission_odds_ratio)
+            | set(self.direct_admission_prob)
+            | set(self.overflow_order)
+        )
 
 
 class TriageLevel(_Model):
@@ -144,6 +173,9 @@ class Shifts(_Model):
 
 class Events(_Model):
     transfer_prob: float = Field(0.03, ge=0, le=1)
+    # Ambulance dispatch to arrival at the ED, minutes (gamma by mean and sd).
+    transport_minutes_mean: float = Field(30.0, gt=0)
+    transport_minutes_sd: float = Field(12.0, gt=0)
     transfer_reasons: list[str]
     destinations: dict[str, list[str]]
     transport_modes: list[str]
@@ -178,13 +210,16 @@ class HospitalConfig(_Model):
     @model_validator(mode="after")
     def _references(self) -> HospitalConfig:
         names = {w.name for w in self.wards}
-        unknown = [w for w in self.flow.ed_routing if w not in names]
+        unknown = [w for w in self.flow.ward_names() if w not in names]
         unknown += [
             w.step_down_to for w in self.wards if w.step_down_to and w.step_down_to not in names
         ]
-        unknown += [w for w in self.flow.overflow_order if w not in names]
         if unknown:
             raise ValueError(f"unknown ward(s) {sorted(set(unknown))}; wards are {sorted(names)}")
+        levels = [t.name for t in self.visits.triage_levels]
+        bad = [t for t in self.flow.min_triage_by_ward.values() if t not in levels]
+        if bad:
+            raise ValueError(f"unknown triage level(s) {sorted(set(bad))}; levels are {levels}")
         return self
 
     def ward(self, name: str) -> Ward:

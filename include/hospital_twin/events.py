@@ -2,9 +2,11 @@
 
 What is modelled (DESIGN.md §3-§4, seed 000): every ambulance arrival of day D is an
 emergency transport crewed by an EMT, a physician and a nurse on duty (ids from the day's
-schedule); a share `events.transfer_prob` of the patients given a bed on D is transferred to
-another facility (`events.destinations`: hospitals and community health centres) for a reason
-from `events.transfer_reasons`, by a mode from `events.transport_modes`; ward-to-ward step-downs
+schedule), dispatched a gamma-distributed time before it reaches the ED (mean
+`events.transport_minutes_mean`, sd `events.transport_minutes_sd`); a share
+`events.transfer_prob` of the patients given a bed on D is transferred to another facility
+(`events.destinations`: hospitals and community health centres) for a reason from
+`events.transfer_reasons`, by a mode from `events.transport_modes`; ward-to-ward step-downs
 from the flow model are published as internal transfers. Transfer events describe movements
 to and from other facilities; they do not change the flow model's census.
 
@@ -37,7 +39,6 @@ EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://hospital-twin.local/ev
 UTC_OFFSET = "+02:00"  # South African Standard Time, no daylight saving
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=2))
 
-TRANSPORT_MINUTES_MEAN, TRANSPORT_MINUTES_SD = 30.0, 12.0  # dispatch to arrival at the ED
 EMT_ROLES = ("EMT",)
 ED_DEPARTMENT = "Emergency Room"
 # A transfer's reason follows the ward with this probability when the ward suggests one.
@@ -117,8 +118,9 @@ def emergency_transports(
     """One event per ambulance arrival of `day`, with the crew on duty at arrival."""
     amb = visits[visits["arrival_mode"] == "Ambulance"].sort_values(["arrival_time", "visit_id"])
     rng = stream(config.seed, day, "transports")
-    shape = (TRANSPORT_MINUTES_MEAN / TRANSPORT_MINUTES_SD) ** 2
-    minutes = np.round(rng.gamma(shape, TRANSPORT_MINUTES_MEAN / shape, size=len(amb)), 1)
+    mean, sd = config.events.transport_minutes_mean, config.events.transport_minutes_sd
+    shape = (mean / sd) ** 2
+    minutes = np.round(rng.gamma(shape, mean / shape, size=len(amb)), 1)
     arrived = amb["arrival_time"].to_numpy()
     where = [ED_DEPARTMENT] * len(amb)
     crew = {

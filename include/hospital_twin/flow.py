@@ -2,13 +2,28 @@
 
 What is modelled (figures from the config; DESIGN.md §3, seed 002's ward engine):
 
-- Emergency-room visits finish triage (`triage_minutes` after arrival) and need a bed with
-  probability `flow.ed_admission_prob_by_triage[level]`. The bed is in the ward of their
-  condition's department when that is an inpatient ward, else in a ward drawn from
-  `flow.ed_routing`. Specialist-clinic visits with severity ≥ ELECTIVE_MIN_SEVERITY in a ward's
-  department are admitted as electives with probability ELECTIVE_ADMISSION_PROB (a fixed
-  assumption, documented here because the config has no field for it); they queue behind
-  every emergency.
+- Who needs a bed, and where (`admission_candidates`; every figure is in `config.flow`).
+  Three routes, each decision drawn on its own stream:
+  * `direct`: a visit, to any service, whose condition's department has a ward listed in
+    `flow.direct_admission_prob` is admitted straight to that ward with that probability
+    (the maternity unit admits women in labour itself, not through the ED).
+  * `ED`: other Emergency-room visits finish triage (`triage_minutes` after arrival) and need
+    a bed with probability `flow.ed_admission_prob_by_triage[level]`, its odds multiplied by
+    the wanted ward's `flow.admission_odds_ratio` (a logistic-model offset: how much more or
+    less readily that specialty admits than the ED average at the same triage level). The
+    wanted ward is the ward of the condition's department, unless the patient is less urgent
+    than `flow.min_triage_by_ward` allows there (ICU takes critical patients only); patients
+    whose condition names no ward (or who are not acute enough for it) go to the
+    Pediatrics ward when they are children (age ≤ illness.PEDIATRIC_MAX_AGE, as illness.py
+    sends children's medical conditions there), else to `flow.ed_routing_by_category` for
+    their category (injuries to Surgery), else to a ward drawn from `flow.ed_routing`.
+  * `elective`: Specialist-clinic visits with severity ≥ `flow.elective_min_severity` in a
+    ward's department are planned admissions with probability `flow.elective_admission_prob`
+    (odds × the ward's odds ratio); they queue behind every emergency.
+  The default figures are calibrated so that each ward's expected demand in an ordinary
+  month is 85-98 % of its capacity at 85 % occupancy, 0.85 × beds / (mean LOS + 0.5 day),
+  the step-down inflow included (configs/default.yaml explains each figure;
+  tests/unit/test_calibration.py checks it).
 - Wards are finite beds (`wards[].beds`, or `beds_override` for scenarios). When the wanted
   ward is full, `flow.overflow_policy` decides: `wait` - queue in the ED (most urgent triage
   level first, then first come) for up to `max_wait_hours`, then refused; `overflow` - take a
@@ -24,9 +39,11 @@ What is modelled (figures from the config; DESIGN.md §3, seed 002's ward engine
   beds even when a scenario closes beds (closed beds disappear as they empty); overdue ones
   (expected discharge before D) leave at 00:00.
 
-Admission status is the outcome of the bed request: `admitted` (a bed in the wanted ward),
-`overflow` (a bed in another ward), `refused` (no bed). Discharge is told by `discharged_at`.
-Random streams: `ed_admission`, `routing`, `elective`, `los:<ward>`, `step_down`, `warmup`.
+Admission `source` is the route (`direct`, `ED`, `elective`); `status` is the outcome of the
+bed request: `admitted` (a bed in the wanted ward), `overflow` (a bed in another ward),
+`refused` (no bed). Discharge is told by `discharged_at`.
+Random streams: `direct`, `ed_admission`, `routing`, `elective`, `los:<ward>`, `step_down`,
+`warmup`.
 """
 
 from __future__ import annotations
@@ -42,10 +59,11 @@ import pandas as pd
 import simpy
 
 from hospital_twin.config import HospitalConfig, LengthOfStay
+from hospital_twin.illness import PEDIATRIC_DEPARTMENT, PEDIATRIC_MAX_AGE
 from hospital_twin.rng import stream
 
-ELECTIVE_ADMISSION_PROB = 0.2
-ELECTIVE_MIN_SEVERITY = 4
+# The random stream each route's admission decisions are drawn from.
+ROUTE_STREAMS = {"direct": "direct", "ED": "ed_admission", "elective": "elective"}
 DOCTOR_ROLES = ("Doctor", "Surgeon", "Specialist")
 NURSE_ROLES = ("Registered Nurse", "Enrolled Nurse", "Nurse Manager")
 STATUSES = ("admitted", "overflow", "refused")
@@ -335,33 +353,95 @@ def simulate_day(
     return _result(day, h, census, frame, requests, beds)
 
 
+def admission_candidates(
+    config: HospitalConfig, day: dt.date, visits: pd.DataFrame
+) -> pd.DataFrame:
+    """Visits of `day` that may need a bed, in visit order, with the chance that they do.
+
+    The visits' columns plus `source` (direct, ED, elective), `requested_ward`, `priority`
+    (0 = most urgent; electives last) and `p_admit` (see the module docstring). The ward of
+    an ED patient routed by `flow.ed_routing` is drawn on stream `routing`. Summing `p_admit`
+    by ward gives the expected bed requests without drawing them.
+    """
+    visits = visits.reset_index(drop=True)
+    fl, levels = config.flow, [t.name for t in config.visits.triage_levels]
+    rank = {n: i for i, n in enumerate(levels)}
+    ward_of: dict[str, str] = {}
+    for w in config.wards:
+        ward_of.setdefault(w.department, w.name)
+    odds = {w.name: fl.admission_odds_ratio.get(w.name, 1.0) for w in config.wards}
+    level = visits["triage_level"].map(rank).astype(float).fillna(len(levels) - 1).astype(int)
+    own = visits["department"].map(ward_of)  # missing for outpatient departments
+    is_direct = own.isin(fl.direct_admission_prob).to_numpy()
+    is_ed = (visits["service"] == "Emergency Room").to_numpy() & ~is_direct
+    is_elective = (
+        (visits["service"] == "Specialist Clinic").to_numpy()
+        & own.notna().to_numpy()
+        & ~is_direct
+        & (visits["severity"] >= fl.elective_min_severity).to_numpy()
+    )
+
+    direct = visits[is_direct].assign(
+        source="direct",
+        requested_ward=own[is_direct],
+        priority=level[is_direct],
+        p_admit=own[is_direct].map(fl.direct_admission_prob).astype(float),
+    )
+
+    ed, ed_level = visits[is_ed], level[is_ed]
+    wanted = own[is_ed]
+    lowest = wanted.map({w: rank[t] for w, t in fl.min_triage_by_ward.items()}).astype(float)
+    wanted = wanted.mask(ed_level > lowest)  # not acute enough for that ward: routed instead
+    routes = np.array(list(fl.ed_routing), dtype=object)
+    drawn = stream(config.seed, day, "routing").choice(
+        len(routes), size=len(ed), p=list(fl.ed_routing.values())
+    )
+    routed = (
+        ed["category"]
+        .map(fl.ed_routing_by_category)
+        .fillna(pd.Series(routes[drawn], index=ed.index))
+    )
+    if PEDIATRIC_DEPARTMENT in ward_of:
+        routed = routed.mask(ed["age"] <= PEDIATRIC_MAX_AGE, ward_of[PEDIATRIC_DEPARTMENT])
+    wanted = wanted.fillna(routed)
+    p_ed = ed["triage_level"].map(fl.ed_admission_prob_by_triage).astype(float).fillna(0.0)
+    from_ed = ed.assign(
+        source="ED",
+        requested_ward=wanted,
+        priority=ed_level,
+        p_admit=with_odds(p_ed, wanted.map(odds).astype(float)),
+    )
+
+    planned = own[is_elective]
+    electives = visits[is_elective].assign(
+        source="elective",
+        requested_ward=planned,
+        priority=len(levels),
+        p_admit=with_odds(fl.elective_admission_prob, planned.map(odds).astype(float)),
+    )
+    out = pd.concat([direct, from_ed, electives]).sort_index(kind="stable")
+    return out.astype({"priority": int, "p_admit": float})
+
+
+def with_odds(p: float | pd.Series, odds_ratio: float | pd.Series) -> np.ndarray:
+    """Probability `p` with its odds multiplied by `odds_ratio` (a logistic-model offset);
+    an odds ratio of 0 never admits."""
+    p, r = np.asarray(p, dtype=float), np.asarray(odds_ratio, dtype=float)
+    num, den = np.broadcast_arrays(p * r, 1 - p + p * r)
+    return np.divide(num, den, out=np.zeros(num.shape), where=den > 0)
+
+
 def bed_requests(
     config: HospitalConfig, day: dt.date, visits: pd.DataFrame, los_factor: float = 1.0
 ) -> pd.DataFrame:
     """The day's admission decisions in decision order, with wanted ward and planned stay."""
-    ward_of = {}
-    for w in config.wards:
-        ward_of.setdefault(w.department, w.name)
-    levels = [t.name for t in config.visits.triage_levels]
-    ed = visits[visits["service"] == "Emergency Room"]
-    p_admit = ed["triage_level"].map(config.flow.ed_admission_prob_by_triage).fillna(0.0)
-    needs_bed = stream(config.seed, day, "ed_admission").random(len(ed)) < p_admit.to_numpy()
-    routes = np.array(list(config.flow.ed_routing), dtype=object)
-    probs = list(config.flow.ed_routing.values())
-    routed = routes[stream(config.seed, day, "routing").choice(len(routes), size=len(ed), p=probs)]
-    wanted = ed["department"].map(ward_of).fillna(pd.Series(routed, index=ed.index))
-    level = ed["triage_level"].map({n: i for i, n in enumerate(levels)}).fillna(len(levels) - 1)
-    from_ed = ed.assign(source="ED", requested_ward=wanted, priority=level.astype(int))[needs_bed]
-    clinic = visits[
-        (visits["service"] == "Specialist Clinic")
-        & (visits["severity"] >= ELECTIVE_MIN_SEVERITY)
-        & visits["department"].isin(ward_of)
-    ]
-    chosen = stream(config.seed, day, "elective").random(len(clinic)) < ELECTIVE_ADMISSION_PROB
-    electives = clinic.assign(
-        source="elective", requested_ward=clinic["department"].map(ward_of), priority=len(levels)
-    )[chosen]
-    req = pd.concat([from_ed, electives], ignore_index=True)
+    cand = admission_candidates(config, day, visits)
+    chosen = np.zeros(len(cand), dtype=bool)
+    for source, name in ROUTE_STREAMS.items():
+        mask = (cand["source"] == source).to_numpy()
+        draws = stream(config.seed, day, name).random(int(mask.sum()))
+        chosen[mask] = draws < cand["p_admit"].to_numpy()[mask]
+    req = cand[chosen].drop(columns="p_admit").reset_index(drop=True)
     hours = (req["arrival_time"] - pd.Timestamp(day)) / pd.Timedelta(hours=1)
     if ((hours < 0) | (hours >= 24)).any():
         raise ValueError(f"visits must arrive on {day}: got arrivals outside that day")

@@ -11,6 +11,14 @@ Figures: conditions, remedies and the age gradients follow seed 000's age-specif
 ...); chronic prevalence by age follows its "Chronic Condition" probabilities. Categories match
 the seasonal peak keys of `config.visits.seasonal_peaks` so the visit generator can raise them in
 their months; departments are checked against the configured wards and outpatient services.
+
+Calibrated against the beds (with config.flow; tests/unit/test_calibration.py): sepsis
+spans severity 3-5 (septic shock, 5, is the ICU case; milder sepsis is treated on the
+wards), chest pain 2-4 (most chest pain is not a heart attack), attempted suicide is
+stabilised in Medicine before a psychiatric evaluation, substance use disorder is an
+outpatient condition (severity 1-2: detoxification and rehabilitation are referred out),
+labour is frequent enough for the maternity unit's beds, and childhood pneumonia and
+bronchiolitis belong to the `flu` (respiratory season) category so they peak in winter.
 """
 
 from __future__ import annotations
@@ -47,7 +55,7 @@ No significant illness reported|general|1-1|General Consultation|||300 350 400 3
 Gastroenteritis|general|1-3|General Consultation|||120 80 40 30 20 30|Oral rehydration; fluids; observation
 High fever|general|2-3|General Consultation|||90 60 30 25 20 20|Antipyretics; fluids; find the source
 Acute abdominal pain|general|2-4|Surgery|||15 25 25 25 20 20|Analgesia; imaging; surgical review
-Severe infection (sepsis)|general|4-5|ICU|||8 3 2 4 6 12|IV antibiotics; fluids; organ support
+Severe infection (sepsis)|general|3-5|ICU|||8 3 2 4 6 12|IV antibiotics; fluids; organ support
 Severe shortness of breath|general|3-5|Medicine|||15 8 6 8 15 30|Oxygen; bronchodilators; corticosteroids
 Loss of consciousness or fainting|general|2-3|Emergency Room|||2 4 10 8 8 12|Observation; ECG; blood tests
 Severe allergic reaction (anaphylaxis)|general|4-5|Emergency Room|||2 1.5 1 1 1 1|Adrenaline; antihistamines; corticosteroids
@@ -77,9 +85,9 @@ Overdose or pesticide poisoning|poisoning|4-5|ICU|||0 0.5 3 4 2 1|Decontaminatio
 Severe acute malnutrition|malnutrition|3-4|Pediatrics|||30 10 0 0 0 0|Therapeutic feeding; micronutrients; growth monitoring
 Malnutrition|malnutrition|2-3|Medicine|||0 0 8 8 8 12|Nutritional assessment; dietary support; vitamins
 Immunisation and growth check|pediatric|1-1|General Consultation|||120 40 0 0 0 0|Vaccination; growth monitoring
-Childhood pneumonia|pediatric|3-4|Pediatrics|||40 12 0 0 0 0|Oxygen; antibiotics; feeding support
+Childhood pneumonia|flu|3-4|Pediatrics|||40 12 0 0 0 0|Oxygen; antibiotics; feeding support
 Diarrhoea with dehydration|pediatric|2-4|Pediatrics|||40 10 0 0 0 0|IV or oral rehydration; zinc; feeding
-Bronchiolitis|pediatric|2-3|Pediatrics|||25 0 0 0 0 0|Oxygen; nasal suction; feeding support
+Bronchiolitis|flu|2-3|Pediatrics|||25 0 0 0 0 0|Oxygen; nasal suction; feeding support
 Febrile convulsions|pediatric|3-4|Pediatrics|||10 2 0 0 0 0|Seizure control; antipyretics; find the infection
 Measles|pediatric|2-3|Pediatrics|||3 2 0 0 0 0|Vitamin A; supportive care; isolation
 Hypertension|chronic|1-3|General Consultation|yes||0 0 1 40 120 180|Antihypertensives; low-salt diet; monitoring
@@ -88,7 +96,7 @@ Asthma|chronic|1-3|General Consultation|yes||30 45 35 20 15 12|Inhaled corticost
 Arthritis|chronic|1-2|Specialist Clinic|yes||0 0 0.5 5 50 90|Pain management; physiotherapy; joint injections
 Chronic kidney disease|chronic|2-4|Medicine|yes||0 0.2 0.5 3 15 30|Blood pressure control; renal monitoring; dialysis if advanced
 HIV/AIDS|chronic|1-3|General Consultation|yes||1 2 5 45 30 8|Antiretroviral therapy; viral load monitoring; adherence counselling
-Chest pain|cardiac|3-5|Cardiology|||0.1 0.2 1 5 20 45|ECG; troponin; aspirin; nitrates
+Chest pain|cardiac|2-4|Cardiology|||0.1 0.2 1 5 20 45|ECG; troponin; aspirin; nitrates
 Heart failure|cardiac|3-4|Cardiology|||0 0.2 0.5 2 10 30|Diuretics; ACE inhibitors; fluid restriction
 Heart attack|cardiac|5-5|Cardiology|||0 0 0 1 6 12|Reperfusion; antiplatelets; cardiac monitoring
 Stroke symptoms|neuro|4-5|Neurology|||0.05 0.1 0.2 1 5 15|CT imaging; thrombolysis if eligible; antiplatelets
@@ -98,13 +106,13 @@ Severe headache|neuro|1-3|General Consultation|||0 15 25 30 20 10|Analgesia; res
 Depression|mental|1-3|Specialist Clinic|||0 2 15 25 25 20|Psychotherapy; antidepressants
 Anxiety disorder|mental|1-2|Specialist Clinic|||0 3 15 25 20 10|Counselling; CBT; SSRIs
 Acute psychosis|mental|3-4|Psychiatry|||0 0 2 5 2 1|Antipsychotics; safe environment; psychiatric assessment
-Attempted suicide|mental|4-5|Psychiatry|||0 0.5 4 3 2 1|Medical stabilisation; psychiatric evaluation; safety planning
-Substance use disorder|mental|2-3|Psychiatry|||0 0.5 10 12 5 1|Detoxification; counselling; rehabilitation referral
+Attempted suicide|mental|4-5|Medicine|||0 0.5 4 3 2 1|Medical stabilisation; psychiatric evaluation; safety planning
+Substance use disorder|mental|1-2|Psychiatry|||0 0.5 10 12 5 1|Detoxification; counselling; rehabilitation referral
 Cancer under treatment|oncology|3-4|Oncology|||0.2 0.3 0.3 2 8 12|Chemotherapy; radiotherapy; symptom control
 Suspected cancer|oncology|2-3|Specialist Clinic|||0.1 0.2 0.3 3 10 14|Biopsy; imaging; oncology referral
 Palliative care need|palliative|3-5|Palliative|||0 0 0 0.5 3 10|Symptom control; pain management; end-of-life planning
 Antenatal care|maternal|1-2|General Consultation||F|0 0 20 60 5 0|Antenatal check-up; ultrasound; supplements
-Labour and delivery|maternal|2-3|Obstetrics & Gynecology||F|0 0 10 35 2 0|Delivery support; fetal monitoring; postnatal care
+Labour and delivery|maternal|2-3|Obstetrics & Gynecology||F|0 0 12 45 2 0|Delivery support; fetal monitoring; postnatal care
 Pregnancy complications|maternal|3-5|Obstetrics & Gynecology||F|0 0 3 8 1 0|Fetal monitoring; blood pressure control; caesarean if needed
 Gestational diabetes|maternal|2-3|Obstetrics & Gynecology||F|0 0 0.5 2 0.5 0|Glucose tolerance test; diet; insulin
 """  # noqa: E501

@@ -12,8 +12,10 @@ Emergency Room, specialist and planned care (chronic, oncology, palliative: the 
 flow model's elective admissions) to the Specialist Clinic, the rest to General Consultation.
 
 Seasonality changes the case mix, not the monthly total; a scenario's arrival scale for the
-month is passed as `scale`. Randomness: stream `arrivals` (count and times), `visitors` (who)
-and `triage` (level noise and duration), each from rng.stream(seed, D, name).
+month is passed as `scale`. `expected_visits` gives the same mix without sampling noise
+(every person, weighted by the visits they are expected to make), for expected bed demand.
+Randomness: stream `arrivals` (count and times), `visitors` (who) and `triage` (level noise
+and duration), each from rng.stream(seed, D, name).
 """
 
 from __future__ import annotations
@@ -147,6 +149,31 @@ def generate_visits(
     visits["arrival_time"] = _arrival_times(config, day, arrivals, len(visits))
     visits = visits.sort_values(["arrival_time", "person_id"], kind="stable", ignore_index=True)
     return _describe_visits(config, day, visits)
+
+
+def expected_visits(
+    config: HospitalConfig, day: dt.date, sampler: VisitSampler, *, scale: float = 1.0
+) -> pd.DataFrame:
+    """Every person as a visitor on `day`, weighted by the visits they are expected to make.
+
+    The visit mix `generate_visits` samples from, without its sampling noise: columns
+    VISIT_COLUMNS plus `expected_visits` (a person's mean number of visits on `day`: the
+    day's volume × their category's month weight / the population's total weight). Triage
+    is drawn as for real visits; arrivals are put at the start of the day. Summing a per-visit
+    quantity × `expected_visits` gives its expectation for the day (expected bed demand for
+    calibration and capacity planning).
+    """
+    weights = sampler.month_weights(config, day.month)
+    counts = np.diff(sampler.starts)
+    per_person = daily_volume(config, day) * scale * weights / (counts * weights).sum()
+    category = np.empty(len(sampler.people), dtype=np.int64)
+    category[sampler.order] = np.repeat(np.arange(len(counts)), counts)
+    people = sampler.people.assign(
+        arrival_time=pd.Series(np.datetime64(day, "us"), index=sampler.people.index)
+    )
+    out = _describe_visits(config, day, people)
+    out["expected_visits"] = per_person[category]
+    return out
 
 
 def _arrival_times(

@@ -77,6 +77,29 @@ def test_probabilities_that_do_not_sum_to_one_are_refused(tmp_path: Path) -> Non
         load_config(_write(tmp_path, data))
 
 
+@pytest.mark.parametrize(
+    "key", ["admission_odds_ratio", "direct_admission_prob", "min_triage_by_ward"]
+)
+def test_flow_settings_naming_an_unknown_ward_are_refused(tmp_path: Path, key: str) -> None:
+    data = _default_data()
+    data["flow"][key] = {"Maternity": "Critical" if key == "min_triage_by_ward" else 0.5}
+    with pytest.raises(ConfigError, match="unknown ward.*Maternity"):
+        load_config(_write(tmp_path, data))
+
+
+def test_flow_settings_naming_an_unknown_triage_level_or_bad_probability_are_refused(
+    tmp_path: Path,
+) -> None:
+    data = _default_data()
+    data["flow"]["min_triage_by_ward"] = {"ICU": "Red"}
+    with pytest.raises(ConfigError, match="unknown triage level.*Red"):
+        load_config(_write(tmp_path, data))
+    data = _default_data()
+    data["flow"]["direct_admission_prob"] = {"Obstetrics & Gynecology": 1.5}
+    with pytest.raises(ConfigError, match="flow.direct_admission_prob"):
+        load_config(_write(tmp_path, data))
+
+
 def test_missing_file_and_bad_yaml_are_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.yaml")

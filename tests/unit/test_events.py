@@ -70,6 +70,14 @@ def test_one_transport_per_ambulance_arrival_with_the_crew_on_duty():
         assert roster.loc[e["nurse_id"], "role"] in flow.NURSE_ROLES
 
 
+def test_transport_times_follow_the_configured_mean_and_sd():
+    config = load_config(
+        "small", events={"transport_minutes_mean": 45.0, "transport_minutes_sd": 0.01}
+    )
+    built = events.emergency_transports(config, DAY, VISITS, SCHEDULE)
+    assert built and all(e["transport_minutes"] == pytest.approx(45.0, abs=0.2) for e in built)
+
+
 def test_crew_ids_are_null_when_nobody_is_rostered():
     built = events.emergency_transports(CONFIG, DAY, VISITS, SCHEDULE.head(0))
     assert built and all(e["emt_id"] is None for e in built)

@@ -16,6 +16,7 @@ from hospital_twin.visits import (
     VISIT_COLUMNS,
     VisitSampler,
     daily_volume,
+    expected_visits,
     generate_visits,
     hourly_profile,
 )
@@ -144,3 +145,16 @@ def test_age_is_counted_on_the_visit_day_from_the_birth_date():
     before = generate_visits(CONFIG, dt.date(2024, 6, 14), sampler=sampler)
     on = generate_visits(CONFIG, dt.date(2024, 6, 15), sampler=sampler)
     assert before["age"].tolist() == [23] and on["age"].tolist() == [24]
+
+
+def test_expected_visits_weigh_everyone_by_the_visits_they_are_expected_to_make():
+    day = dt.date(2024, 6, 12)  # flu peak month
+    expected = expected_visits(CONFIG, day, SAMPLER)
+    assert list(expected.columns) == [*VISIT_COLUMNS, "expected_visits"]
+    assert len(expected) == len(POPULATION)
+    assert expected["expected_visits"].sum() == pytest.approx(daily_volume(CONFIG, day))
+    share = expected.groupby("category")["expected_visits"].sum() / daily_volume(CONFIG, day)
+    drawn = pd.concat(generate_visits(CONFIG, d, sampler=SAMPLER) for d in month_days(2024, 6))
+    assert drawn["category"].value_counts(normalize=True)["flu"] == pytest.approx(
+        share["flu"], abs=0.01
+    )
