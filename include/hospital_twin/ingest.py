@@ -9,6 +9,7 @@ field: nothing is silently dropped, and the warehouse never holds half a day.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +42,8 @@ class References:
 
     wards: set[str]
     triage_levels: set[str]
-    person_ids: set[int] | None = None
-    staff_ids: set[str] | None = None
+    person_ids: Collection[int] | None = None
+    staff_ids: Collection[str] | None = None
 
 
 def read_admissions(path: Path) -> tuple[pd.DataFrame | None, list[str]]:
@@ -85,26 +86,41 @@ def validate(frame: pd.DataFrame, day: dt.date, refs: References) -> tuple[pd.Da
     dates = pd.to_datetime(frame["sim_date"], errors="coerce", format="%Y-%m-%d").dt.date
     flag(dates != day, "sim_date", f"is not the file's day {day}")
     typed["sim_date"] = dates
-    flag(~frame["status"].isin(STATUSES) & frame["status"].notna(), "status",
-         f"is not one of {sorted(STATUSES)}")
-    flag(~frame["triage_level"].isin(refs.triage_levels) & frame["triage_level"].notna(),
-         "triage_level", "is not a configured triage level")
+    flag(
+        ~frame["status"].isin(STATUSES) & frame["status"].notna(),
+        "status",
+        f"is not one of {sorted(STATUSES)}",
+    )
+    flag(
+        ~frame["triage_level"].isin(refs.triage_levels) & frame["triage_level"].notna(),
+        "triage_level",
+        "is not a configured triage level",
+    )
     flag(typed["admission_id"].duplicated(keep=False), "admission_id", "is duplicated")
     placed = frame["status"].isin({"admitted", "overflow"})
     flag(placed & frame["ward"].isna(), "ward", "is empty for a placed patient")
     flag(placed & typed["admitted_at"].isna(), "admitted_at", "is empty for a placed patient")
     flag(frame["ward"].notna() & ~frame["ward"].isin(refs.wards), "ward", "is not a known ward")
-    flag(~frame["requested_ward"].isin(refs.wards) & frame["requested_ward"].notna(),
-         "requested_ward", "is not a known ward")
+    flag(
+        ~frame["requested_ward"].isin(refs.wards) & frame["requested_ward"].notna(),
+        "requested_ward",
+        "is not a known ward",
+    )
     flag(typed["discharged_at"] < typed["admitted_at"], "discharged_at", "is before admitted_at")
     flag(typed["admitted_at"] < typed["arrival_time"], "admitted_at", "is before arrival_time")
     if refs.person_ids is not None:
-        flag(typed["person_id"].notna() & ~typed["person_id"].isin(refs.person_ids),
-             "person_id", "is not a known person")
+        flag(
+            typed["person_id"].notna() & ~typed["person_id"].isin(refs.person_ids),
+            "person_id",
+            "is not a known person",
+        )
     if refs.staff_ids is not None:
         for col in ["admitting_doctor_id", "admitting_nurse_id"]:
-            flag(frame[col].notna() & ~frame[col].isin(refs.staff_ids), col,
-                 "is not a known staff member")
+            flag(
+                frame[col].notna() & ~frame[col].isin(refs.staff_ids),
+                col,
+                "is not a known staff member",
+            )
     lines = [
         f"row {i + 2} ({frame.at[i, 'admission_id']}): {field}: {what}"  # +2: header, 1-based
         for i, field, what in sorted(problems)
@@ -120,8 +136,9 @@ def reason_text(path: Path, problems: list[str], rows: int) -> str:
     return "\n".join([head, *shown, *more])
 
 
-def ingest_admissions(conn: psycopg.Connection, lake: Lake, day: dt.date,
-                      refs: References) -> dict[str, object]:
+def ingest_admissions(
+    conn: psycopg.Connection, lake: Lake, day: dt.date, refs: References
+) -> dict[str, object]:
     """Validate and load `admissions_D.csv`; returns a summary, raises IngestError on rejection.
 
     The load deletes D's earlier rows and COPYs the file's rows in one transaction, so a
@@ -138,12 +155,17 @@ def ingest_admissions(conn: psycopg.Connection, lake: Lake, day: dt.date,
         rows = 0 if frame is None else len(frame)
         reason = reason_text(path, problems, rows)
         target = lake.quarantine(path, reason)
-        conn.execute(warehouse.read_sql("queries/record_ingest_reject.sql"),
-                     (path.name, day, rows, reason))
+        conn.execute(
+            warehouse.read_sql("queries/record_ingest_reject.sql"), (path.name, day, rows, reason)
+        )
         conn.commit()
         raise IngestError(f"{reason}\n(file moved to {target})")
-    rows = warehouse.replace_rows(conn, "dw.fact_admission", typed[ADMISSION_COLUMNS],
-                                  where={"sim_date": day})
+    rows = warehouse.replace_rows(
+        conn, "dw.fact_admission", typed[ADMISSION_COLUMNS], where={"sim_date": day}
+    )
     processed = lake.move_to_processed(path)
-    return {"file": str(processed), "rows": rows,
-            "refused": int((typed["status"] == "refused").sum())}
+    return {
+        "file": str(processed),
+        "rows": rows,
+        "refused": int((typed["status"] == "refused").sum()),
+    }

@@ -13,7 +13,10 @@ from hospital_twin.lake import Lake
 pytestmark = pytest.mark.integration
 DAY = dt.date(2024, 2, 1)
 REFS = References(
-    wards={"ICU", "Medicine"}, triage_levels={"Critical", "Mild"}, staff_ids={"S00001", "S00002"}
+    wards={"ICU", "Medicine"},
+    triage_levels={"Critical", "Mild"},
+    person_ids=range(100, 200),
+    staff_ids={"S00001", "S00002"},
 )
 
 
@@ -55,13 +58,15 @@ def test_bad_rows_are_named_and_the_file_quarantined_with_a_reason(dw, lake: Lak
     frame.loc[2, "arrival_time"] = "yesterday"
     frame.loc[3, "wait_hours"] = -2
     frame.loc[0, "admitting_doctor_id"] = "S99999"
+    frame.loc[4, "person_id"] = 999
     frame.to_csv(lake.admissions(DAY), index=False)
     count = "SELECT count(*) FROM dw.fact_admission WHERE sim_date = %s"
     before = dw.execute(count, (DAY,)).fetchone()[0]
     with pytest.raises(IngestError) as err:
         ingest_admissions(dw, lake, DAY, REFS)
     message = str(err.value)
-    assert "4 problem(s) in 4 of 5 row(s)" in message
+    assert "5 problem(s) in 5 of 5 row(s)" in message
+    assert "row 6 (A20240201-00005): person_id: is not a known person" in message
     assert "row 3 (A20240201-00002): ward: is not a known ward" in message
     assert "row 4 (A20240201-00003): arrival_time: is not a timestamp" in message
     assert "row 5 (A20240201-00004): wait_hours: is negative" in message
