@@ -107,12 +107,24 @@ def _study(params):
 )
 def hospital_capacity_scenarios():
     @task(inlets=[Asset(DAILY_ASSET_URI)])
-    def prepare_inputs(params=None, logical_date=None, run_id=None) -> dict:
-        from hospital_twin import capacity_stage
+    def prepare_inputs(params=None, logical_date=None, run_id=None, dag_run=None) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
 
-        config, study = _study(params)
+        from hospital_twin import capacity_stage
+        from hospital_twin.setup_stage import SetupMissing
+
+        scheduled = dag_run is not None and dag_run.run_type == "scheduled"
+        try:
+            config, study = _study(params)
+            with warehouse() as conn:
+                # A manual trigger may carry no logical date: start from the latest day.
+                not_after = sim_day(logical_date) if logical_date else dt.date.max
+                origin = capacity_stage.origin_day(conn, not_after)
+        except (SetupMissing, capacity_stage.ScenarioParamsError) as e:
+            if scheduled:  # nothing simulated yet: the weekly run waits for the simulation
+                raise AirflowSkipException(f"weekly run skipped: {e}") from e
+            raise
         with warehouse() as conn:
-            origin = capacity_stage.origin_day(conn, sim_day(logical_date))
             prepared = capacity_stage.prepare_inputs(conn, config, lake(), run_id, origin, study)
         for ward, source in prepared["sources"].items():
             log.info("%s: arrivals from %s; LOS %s", ward, source["arrivals"], source["los"])

@@ -33,6 +33,11 @@ def lake() -> Lake:
 
 def sim_day(logical_date) -> dt.date:
     """The simulated day D of a run: its logical date."""
+    if logical_date is None:
+        raise ValueError(
+            "this run has no logical date, which is the simulated day: trigger it with a "
+            "logical date, or backfill a range of dates"
+        )
     if hasattr(logical_date, "date"):
         return logical_date.date()
     return dt.date.fromisoformat(str(logical_date)[:10])

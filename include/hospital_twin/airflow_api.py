@@ -174,6 +174,12 @@ class AirflowAPI:
         content = body.get("content", [])
         if isinstance(content, str):
             return content
-        return "\n".join(
-            line.get("event", "") if isinstance(line, dict) else str(line) for line in content
-        )
+        lines = []
+        for line in content:
+            if not isinstance(line, dict):
+                lines.append(str(line))
+                continue
+            lines.append(line.get("event", ""))
+            for err in line.get("error_detail") or []:  # the exception a task failed with
+                lines.append(f"{err.get('exc_type')}: {err.get('exc_value')}")
+        return "\n".join(lines)

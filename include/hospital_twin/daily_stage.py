@@ -18,7 +18,13 @@ from hospital_twin.config import HospitalConfig
 from hospital_twin.ingest import ADMISSION_COLUMNS, References, ingest_admissions
 from hospital_twin.lake import Lake, write_csv, write_parquet
 from hospital_twin.rng import stream
-from hospital_twin.setup_stage import PEOPLE, read_people, schedule_for_day
+from hospital_twin.setup_stage import (
+    PEOPLE,
+    SetupMissing,
+    read_people,
+    schedule_for_day,
+    setup_config,
+)
 
 
 class StateMissing(RuntimeError):
@@ -67,6 +73,20 @@ def previous_census(
         )
     frame = warehouse.query_frame(conn, "queries/census_for_day.sql", (before,))
     return frame.astype({"person_id": "int64"}), f"census at the end of {before}"
+
+
+def not_ready(conn: psycopg.Connection, lake: Lake, day: dt.date) -> str | None:
+    """Why D cannot be simulated yet (no setup, or D-1 not simulated), or None."""
+    try:
+        _, config = setup_config(lake)
+    except SetupMissing as e:
+        return str(e)
+    try:
+        if day != config.simulation.start_date:
+            previous_census(conn, config, day)
+    except StateMissing as e:
+        return str(e)
+    return None
 
 
 def simulate_flow(
