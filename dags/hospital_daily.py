@@ -115,15 +115,24 @@ def hospital_daily():
         log.info("published for %s: %s", day, counts)
         return counts
 
-    @task.sensor(poke_interval=5, timeout=LANDING_TIMEOUT.total_seconds(), mode="reschedule")
+    @task.sensor(poke_interval=5, timeout=2 * LANDING_TIMEOUT.total_seconds(), mode="reschedule")
     def await_stream_landed(published: dict, logical_date=None) -> PokeReturnValue:
+        from airflow.sdk.exceptions import AirflowFailException
+
         from hospital_twin import streaming
 
         day = sim_day(logical_date)
         with warehouse() as conn:
             counts = streaming.landed_counts(conn, str(day))
+            waited = streaming.seconds_since_published(conn, str(day))
         missing = {t: p - n for t, (p, n) in counts.items() if n < p}
         log.info("landed for %s (published, landed): %s; missing: %s", day, counts, missing)
+        if missing and waited > LANDING_TIMEOUT.total_seconds():
+            raise AirflowFailException(
+                f"events of {day} not landed {waited:.0f} s after publishing "
+                f"(limit {LANDING_TIMEOUT}): (published, landed) per topic {counts}; "
+                "check the stream processor's log and stream.rejects"
+            )
         return PokeReturnValue(is_done=not missing, xcom_value=counts)
 
     @task

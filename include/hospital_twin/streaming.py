@@ -163,3 +163,9 @@ def landed_counts(conn: psycopg.Connection, sim_date: str) -> dict[str, tuple[in
     """Per topic: (events published for `sim_date`, events landed in the warehouse)."""
     rows = conn.execute(read_sql("queries/stream_landed_counts.sql"), {"sim_date": sim_date})
     return {topic: (published, landed) for topic, published, landed in rows.fetchall()}
+
+
+def seconds_since_published(conn: psycopg.Connection, sim_date: str) -> float:
+    """How long ago the events of `sim_date` were published (0 when nothing was)."""
+    age = conn.execute(read_sql("queries/stream_published_age.sql"), (sim_date,)).fetchone()[0]
+    return float(age or 0.0)

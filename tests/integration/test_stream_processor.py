@@ -117,3 +117,5 @@ def test_landed_counts_compare_published_with_landed(dw) -> None:
     )
     dw.commit()
     assert streaming.landed_counts(dw, day) == {events.TOPICS["patient_transfer"]: (2, 1)}
+    assert 0 <= streaming.seconds_since_published(dw, day) < 60
+    assert streaming.seconds_since_published(dw, "2098-02-04") == 0.0
