@@ -26,17 +26,17 @@ import time
 
 import numpy as np
 
-from hospital_twin import forecast
-from hospital_twin.capacity import bed_grid, risk_curve
-from hospital_twin.capacity_sim import (
+from hospital_twin.capacity.los_fit import LosModel, from_config
+from hospital_twin.capacity.montecarlo import (
     ArrivalIntensity,
     census_days,
     expected_occupancy,
     simulate_occupancy,
 )
+from hospital_twin.capacity.study import bed_grid, risk_curve
 from hospital_twin.config import HospitalConfig, load_config
-from hospital_twin.forecast_backtest import backtest, synthetic_arrivals
-from hospital_twin.los_fit import LosModel, from_config
+from hospital_twin.forecast import model as forecast
+from hospital_twin.forecast.backtest import backtest, synthetic_arrivals
 from hospital_twin.rng import stream
 
 TARGET_MC_SECONDS = 5.0

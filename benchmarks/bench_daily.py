@@ -44,19 +44,12 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from psycopg import sql
 
-from hospital_twin import (
-    events,
-    flow,
-    illness,
-    population,
-    schedules,
-    streaming,
-    visits,
-    warehouse,
-    workforce,
-)
 from hospital_twin.config import HospitalConfig, load_config
+from hospital_twin.day import events, flow, visits
+from hospital_twin.io import kafka as streaming
+from hospital_twin.io import warehouse
 from hospital_twin.rng import stream
+from hospital_twin.setup import illness, population, schedules, workforce
 
 TARGET_DAY_SECONDS = 5.0
 TARGET_EVENTS_PER_S = 50_000

@@ -23,9 +23,9 @@ import pandas as pd
 from faker import Faker
 
 from hospital_twin.config import HospitalConfig, load_config
-from hospital_twin.illness import BAND_COLUMNS, CONDITIONS, age_band, assign_illness_profiles
-from hospital_twin.population import FEMALE_SHARE, generate_population
 from hospital_twin.rng import stream
+from hospital_twin.setup.illness import BAND_COLUMNS, CONDITIONS, age_band, assign_illness_profiles
+from hospital_twin.setup.population import FEMALE_SHARE, generate_population
 
 
 def naive_sa_id(birth: dt.date, male: bool, sequence: int) -> str:

@@ -35,8 +35,8 @@ SHIPPED_SCENARIOS = ["baseline", "winter_peak", "bed_closure", "surge_beds"]
 def _study(params):
     from airflow.sdk.exceptions import AirflowFailException
 
-    from hospital_twin import capacity_stage
-    from hospital_twin.setup_stage import setup_config
+    from hospital_twin.tasks import capacity as capacity_stage
+    from hospital_twin.tasks.setup import setup_config
 
     _, config = setup_config(lake())
     try:
@@ -110,8 +110,8 @@ def hospital_capacity_scenarios():
     def prepare_inputs(params=None, logical_date=None, run_id=None, dag_run=None) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from hospital_twin import capacity_stage
-        from hospital_twin.setup_stage import SetupMissing
+        from hospital_twin.tasks import capacity as capacity_stage
+        from hospital_twin.tasks.setup import SetupMissing
 
         scheduled = dag_run is not None and dag_run.run_type == "scheduled"
         try:
@@ -137,7 +137,7 @@ def hospital_capacity_scenarios():
 
     @task(map_index_template="{{ task.op_kwargs['item']['scenario'] }}")
     def simulate_scenario_wards(item: dict, params=None, run_id=None) -> dict:
-        from hospital_twin import capacity_stage
+        from hospital_twin.tasks import capacity as capacity_stage
 
         config, study = _study(params)
         origin = dt.date.fromisoformat(item["origin"])
@@ -149,7 +149,7 @@ def hospital_capacity_scenarios():
 
     @task
     def collect_results(prepared: dict, _chunks: list, params=None, run_id=None) -> dict:
-        from hospital_twin import capacity_stage
+        from hospital_twin.tasks import capacity as capacity_stage
 
         config, study = _study(params)
         origin = dt.date.fromisoformat(prepared["origin"])

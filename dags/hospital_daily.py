@@ -36,7 +36,7 @@ LANDING_TIMEOUT = dt.timedelta(minutes=10)
 
 
 def _config():
-    from hospital_twin.setup_stage import setup_config
+    from hospital_twin.tasks.setup import setup_config
 
     profile, config = setup_config(lake())
     return config
@@ -57,7 +57,7 @@ def hospital_daily():
     def generate_visits(logical_date=None, dag_run=None) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from hospital_twin import daily_stage
+        from hospital_twin.tasks import daily as daily_stage
 
         day = sim_day(logical_date)
         with warehouse() as conn:
@@ -74,7 +74,7 @@ def hospital_daily():
     def simulate_flow(_visits: dict, logical_date=None) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from hospital_twin import daily_stage
+        from hospital_twin.tasks import daily as daily_stage
 
         day = sim_day(logical_date)
         with warehouse() as conn:
@@ -87,7 +87,7 @@ def hospital_daily():
 
     @task
     def ingest_admissions(_flow: dict, logical_date=None) -> dict:
-        from hospital_twin import daily_stage
+        from hospital_twin.tasks import daily as daily_stage
 
         day = sim_day(logical_date)
         with warehouse() as conn:
@@ -100,7 +100,9 @@ def hospital_daily():
         from airflow.providers.apache.kafka.hooks.client import KafkaAdminClientHook
         from airflow.providers.apache.kafka.hooks.produce import KafkaProducerHook
 
-        from hospital_twin import daily_stage, events, streaming
+        from hospital_twin.day import events
+        from hospital_twin.io import kafka as streaming
+        from hospital_twin.tasks import daily as daily_stage
 
         day = sim_day(logical_date)
         streaming.ensure_topics(KafkaAdminClientHook(kafka_config_id=KAFKA_CONN_ID).get_conn)
@@ -119,7 +121,7 @@ def hospital_daily():
     def await_stream_landed(published: dict, logical_date=None) -> PokeReturnValue:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from hospital_twin import streaming
+        from hospital_twin.io import kafka as streaming
 
         day = sim_day(logical_date)
         with warehouse() as conn:
@@ -137,7 +139,7 @@ def hospital_daily():
 
     @task
     def retrain_forecaster(_ingested: dict, logical_date=None) -> dict:
-        from hospital_twin import forecast_stage
+        from hospital_twin.tasks import forecast as forecast_stage
 
         day = sim_day(logical_date)
         with warehouse() as conn:
@@ -150,7 +152,7 @@ def hospital_daily():
 
     @task(outlets=[Asset(DAILY_ASSET_URI)])
     def record_day(_landed, _forecast, logical_date=None) -> dict:
-        from hospital_twin import daily_stage
+        from hospital_twin.tasks import daily as daily_stage
 
         with warehouse() as conn:
             summary = daily_stage.record_day(conn, sim_day(logical_date))

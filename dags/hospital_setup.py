@@ -69,7 +69,7 @@ def hospital_setup():
     @task
     def load_reference(params=None) -> dict:
         with warehouse() as conn:
-            from hospital_twin import setup_stage
+            from hospital_twin.tasks import setup as setup_stage
 
             loaded = setup_stage.load_reference(conn, _config(params))
         log.info("reference dimensions loaded: %s", loaded)
@@ -77,7 +77,7 @@ def hospital_setup():
 
     @task
     def build_population(params=None) -> dict:
-        from hospital_twin import setup_stage
+        from hospital_twin.tasks import setup as setup_stage
 
         summary = setup_stage.build_population(_config(params), lake())
         log.info("population built: %s", summary)
@@ -85,7 +85,7 @@ def hospital_setup():
 
     @task
     def load_population(_built: dict) -> dict:
-        from hospital_twin import setup_stage
+        from hospital_twin.tasks import setup as setup_stage
 
         with warehouse() as conn:
             loaded = setup_stage.load_population(conn, lake())
@@ -94,7 +94,7 @@ def hospital_setup():
 
     @task
     def build_workforce(params=None) -> dict:
-        from hospital_twin import setup_stage
+        from hospital_twin.tasks import setup as setup_stage
 
         summary = setup_stage.build_workforce(_config(params), lake())
         log.info("workforce built: %s", summary)
@@ -102,7 +102,7 @@ def hospital_setup():
 
     @task
     def load_workforce(_built: dict) -> dict:
-        from hospital_twin import setup_stage
+        from hospital_twin.tasks import setup as setup_stage
 
         with warehouse() as conn:
             loaded = setup_stage.load_workforce(conn, lake())
@@ -111,7 +111,7 @@ def hospital_setup():
 
     @task
     def build_schedules(_workforce: dict, params=None) -> dict:
-        from hospital_twin import setup_stage
+        from hospital_twin.tasks import setup as setup_stage
 
         summary = setup_stage.build_schedules(_config(params), lake())
         log.info("schedules built: %s", summary)
@@ -119,7 +119,7 @@ def hospital_setup():
 
     @task
     def load_schedules(_built: dict, _staff: dict) -> dict:
-        from hospital_twin import setup_stage
+        from hospital_twin.tasks import setup as setup_stage
 
         with warehouse() as conn:
             loaded = setup_stage.load_schedules(conn, lake())
@@ -128,7 +128,7 @@ def hospital_setup():
 
     @task(outlets=[SETUP_DONE])
     def mark_setup_done(_people: dict, _shifts: dict, params=None) -> dict:
-        from hospital_twin import setup_stage
+        from hospital_twin.tasks import setup as setup_stage
 
         state = setup_stage.record_setup(lake(), params["profile"], _config(params))
         log.info("setup finished: %s", state)

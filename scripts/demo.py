@@ -6,8 +6,8 @@ import datetime as dt
 import os
 import time
 
-from hospital_twin.airflow_api import AirflowAPI
 from hospital_twin.config import load_config
+from tests.support.airflow_api import AirflowAPI
 
 
 def say(msg: str) -> None:

@@ -8,7 +8,7 @@ import uuid
 import psycopg
 import pytest
 
-from hospital_twin import warehouse
+from hospital_twin.io import warehouse
 
 
 def _require(var: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import psycopg
 
-from hospital_twin.lake import Lake
+from hospital_twin.io.lake import Lake
 
 DW_CONN_ID = "hospital_dw"
 KAFKA_CONN_ID = "hospital_kafka"

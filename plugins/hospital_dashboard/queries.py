@@ -33,7 +33,7 @@ _LIBPQ_EXTRAS = (
 
 
 def sql_dir() -> Path:
-    """`$HT_SQL_DIR` (as hospital_twin.warehouse) or the repository's `sql/` next to `plugins/`."""
+    """`$HT_SQL_DIR` (as in hospital_twin.io.warehouse) or the `sql/` beside `plugins/`."""
     env = os.environ.get("HT_SQL_DIR")
     if env:
         return Path(env)

@@ -14,9 +14,9 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
-from hospital_twin import warehouse
-from hospital_twin.airflow_api import AirflowAPI
-from hospital_twin.population import validate_sa_id
+from hospital_twin.io import warehouse
+from hospital_twin.setup.population import validate_sa_id
+from tests.support.airflow_api import AirflowAPI
 
 pytestmark = pytest.mark.airflow
 DATES = ["2024-01-01", "2024-01-02", "2024-01-03"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hospital_twin.airflow_api import AirflowAPI
+from tests.support.airflow_api import AirflowAPI
 
 pytestmark = pytest.mark.airflow
 

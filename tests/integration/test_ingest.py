@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from hospital_twin.ingest import ADMISSION_COLUMNS, IngestError, References, ingest_admissions
-from hospital_twin.lake import Lake
+from hospital_twin.io.ingest import ADMISSION_COLUMNS, IngestError, References, ingest_admissions
+from hospital_twin.io.lake import Lake
 
 pytestmark = pytest.mark.integration
 DAY = dt.date(2024, 2, 1)

@@ -25,7 +25,7 @@ def test_postgres_hook_round_trips_rows_through_the_warehouse() -> None:
 
 
 def test_warehouse_migrations_are_recorded_and_idempotent(dw) -> None:
-    from hospital_twin import warehouse
+    from hospital_twin.io import warehouse
 
     assert warehouse.migrate(dw) == []
     versions = [r[0] for r in dw.execute("SELECT version FROM meta.schema_migrations ORDER BY 1")]

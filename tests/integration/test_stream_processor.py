@@ -9,7 +9,9 @@ import uuid
 import pytest
 from confluent_kafka import Consumer, Producer
 
-from hospital_twin import events, stream_processor, streaming
+from hospital_twin.day import events
+from hospital_twin.io import kafka as streaming
+from hospital_twin.services import stream_processor
 
 pytestmark = pytest.mark.integration
 

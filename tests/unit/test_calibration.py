@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hospital_twin import flow
 from hospital_twin.config import HospitalConfig, load_config
-from hospital_twin.illness import assign_illness_profiles
-from hospital_twin.population import generate_population
-from hospital_twin.visits import VisitSampler, expected_visits, generate_visits
+from hospital_twin.day import flow
+from hospital_twin.day.visits import VisitSampler, expected_visits, generate_visits
+from hospital_twin.setup.illness import assign_illness_profiles
+from hospital_twin.setup.population import generate_population
 
 ORDINARY_MONTH = dt.date(2024, 3, 1)  # March: no flu, burns or alcohol season
 DAYS = 28

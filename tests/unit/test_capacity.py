@@ -9,18 +9,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hospital_twin import capacity
-from hospital_twin.capacity_loss import erlang_b, simulate_loss_system
-from hospital_twin.capacity_report import risk_report
-from hospital_twin.capacity_sim import (
+from hospital_twin.capacity import study as capacity
+from hospital_twin.capacity.los_fit import ParametricLos, fit_los, from_config, kaplan_meier
+from hospital_twin.capacity.loss import erlang_b, simulate_loss_system
+from hospital_twin.capacity.montecarlo import (
     ArrivalIntensity,
     census_days,
     expected_occupancy,
     simulate_occupancy,
 )
-from hospital_twin.capacity_simpy import simpy_check
+from hospital_twin.capacity.report import risk_report
+from hospital_twin.capacity.simpy_check import simpy_check
 from hospital_twin.config import LengthOfStay, load_config, load_scenario
-from hospital_twin.los_fit import ParametricLos, fit_los, from_config, kaplan_meier
 
 LOGNORMAL = from_config(LengthOfStay(dist="lognormal", mean_days=5.5, sd_days=4.5))
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hospital_twin.capacity_stage import (
+from hospital_twin.config import load_config
+from hospital_twin.tasks.capacity import (
     MIN_COMPLETED_STAYS,
     ScenarioParamsError,
     _extend,
     los_for_ward,
     validate_params,
 )
-from hospital_twin.config import load_config
 
 
 @pytest.fixture(scope="module")

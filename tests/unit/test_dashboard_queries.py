@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hospital_twin import warehouse
+from hospital_twin.io import warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO / "plugins") not in sys.path:

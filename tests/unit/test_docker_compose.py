@@ -149,7 +149,7 @@ def test_airflow_init_migrates_airflow_and_the_warehouse_after_postgres_is_healt
     assert init["environment"]["_AIRFLOW_DB_MIGRATE"] == "true"
     script = command_text("airflow-init")
     assert "/entrypoint airflow version" in script  # runs `airflow db migrate`
-    assert "python -m hospital_twin.warehouse migrate" in script
+    assert "python -m hospital_twin.io.warehouse migrate" in script
     assert "restart" not in init, "a one-shot service must not restart"
 
 
@@ -210,7 +210,7 @@ def test_stream_processor_healthcheck_is_valid_python_checking_process_and_wareh
     test = SERVICES["stream-processor"]["healthcheck"]["test"]
     assert test[:3] == ["CMD", "python", "-c"]
     compile(test[3], "stream-processor-healthcheck", "exec")
-    assert "hospital_twin.stream_processor" in test[3] and "HT_DW_DSN" in test[3]
+    assert "hospital_twin.services.stream_processor" in test[3] and "HT_DW_DSN" in test[3]
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
@@ -326,7 +326,7 @@ def test_celery_worker_can_be_scaled():
 
 
 def test_stream_processor_runs_the_module_and_restarts_unless_stopped():
-    assert command_text("stream-processor") == "python -m hospital_twin.stream_processor"
+    assert command_text("stream-processor") == "python -m hospital_twin.services.stream_processor"
     assert SERVICES["stream-processor"]["restart"] == "unless-stopped"
 
 

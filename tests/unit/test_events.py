@@ -9,9 +9,9 @@ import uuid
 import pandas as pd
 import pytest
 
-from hospital_twin import events, flow
 from hospital_twin.config import load_config
-from hospital_twin.visits import VisitSampler, generate_visits
+from hospital_twin.day import events, flow
+from hospital_twin.day.visits import VisitSampler, generate_visits
 from tests.unit import factories
 
 DAY = dt.date(2024, 3, 5)

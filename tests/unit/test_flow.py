@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hospital_twin import flow
 from hospital_twin.config import LengthOfStay, load_config
-from hospital_twin.visits import VisitSampler, generate_visits
+from hospital_twin.day import flow
+from hospital_twin.day.visits import VisitSampler, generate_visits
 from tests.unit import factories
 
 DAY = dt.date(2024, 3, 5)

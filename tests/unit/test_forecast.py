@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hospital_twin import forecast
 from hospital_twin.config import load_config
-from hospital_twin.forecast_backtest import backtest, synthetic_arrivals
-from hospital_twin.forecast_features import holiday_flags, origin_features, seasonal_naive
+from hospital_twin.forecast import model as forecast
+from hospital_twin.forecast.backtest import backtest, synthetic_arrivals
+from hospital_twin.forecast.features import holiday_flags, origin_features, seasonal_naive
 
 COLUMNS = ["date", "horizon", "mean", "lo80", "hi80", "lo95", "hi95"]
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from hospital_twin.config import load_config
-from hospital_twin.illness import (
+from hospital_twin.setup.illness import (
     COLUMNS,
     CONDITIONS,
     MATERNAL_AGES,
@@ -14,7 +14,7 @@ from hospital_twin.illness import (
     assign_illness_profiles,
     condition_catalogue,
 )
-from hospital_twin.population import generate_population
+from hospital_twin.setup.population import generate_population
 
 CONFIG = load_config("small")
 N = 20_000

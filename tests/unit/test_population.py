@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hospital_twin.config import load_config
-from hospital_twin.population import (
+from hospital_twin.rng import stream
+from hospital_twin.setup.population import (
     COLUMNS,
     age_on,
     dates_whole_years_before,
@@ -21,7 +22,6 @@ from hospital_twin.population import (
     sa_id_matches,
     validate_sa_id,
 )
-from hospital_twin.rng import stream
 
 CONFIG = load_config("small")
 N = 20_000

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hospital_twin.config import load_config
-from hospital_twin.schedules import (
+from hospital_twin.setup.schedules import (
     COLUMNS,
     OFF,
     SHIFT_TYPES,
@@ -18,7 +18,7 @@ from hospital_twin.schedules import (
     phases,
     rotation,
 )
-from hospital_twin.workforce import DOCTOR_ROLES, clinical_departments, generate_staff
+from hospital_twin.setup.workforce import DOCTOR_ROLES, clinical_departments, generate_staff
 
 CONFIG = load_config("small")
 DEPARTMENTS = list(clinical_departments(CONFIG))

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from hospital_twin.config import load_config
-from hospital_twin.visits import (
+from hospital_twin.day.visits import (
     PLANNED_CATEGORIES,
     SERVICES,
     VISIT_COLUMNS,

@@ -30,8 +30,8 @@ import pandas as pd
 import pyarrow as pa
 
 from hospital_twin.config import HospitalConfig
-from hospital_twin.population import take_strings
 from hospital_twin.rng import stream
+from hospital_twin.setup.population import take_strings
 
 COLUMNS = [
     "person_id", "condition", "category", "severity", "department", "chronic_condition", "remedy",

@@ -59,8 +59,8 @@ import pandas as pd
 import simpy
 
 from hospital_twin.config import HospitalConfig, LengthOfStay
-from hospital_twin.illness import PEDIATRIC_DEPARTMENT, PEDIATRIC_MAX_AGE
 from hospital_twin.rng import stream
+from hospital_twin.setup.illness import PEDIATRIC_DEPARTMENT, PEDIATRIC_MAX_AGE
 
 # The random stream each route's admission decisions are drawn from.
 ROUTE_STREAMS = {"direct": "direct", "ED": "ed_admission", "elective": "elective"}

@@ -20,8 +20,8 @@ import psycopg
 from confluent_kafka import KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from hospital_twin import events as ev
-from hospital_twin.warehouse import read_sql
+from hospital_twin.day import events as ev
+from hospital_twin.io.warehouse import read_sql
 
 # The landing table of each event topic, and the statement that lands one event there.
 LANDING_TABLES = {

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 
-SQL_DIR = Path(os.environ.get("HT_SQL_DIR", Path(__file__).resolve().parents[2] / "sql"))
+SQL_DIR = Path(os.environ.get("HT_SQL_DIR", Path(__file__).resolve().parents[3] / "sql"))
 
 
 class MigrationError(RuntimeError):
@@ -207,12 +207,12 @@ def table_checksum(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m hospital_twin.warehouse migrate`: used by the stack scripts and compose."""
+    """`python -m hospital_twin.io.warehouse migrate`: used by the stack scripts and compose."""
     import sys
 
     args = list(argv if argv is not None else sys.argv[1:])
     if args != ["migrate"]:
-        print("usage: python -m hospital_twin.warehouse migrate", file=sys.stderr)
+        print("usage: python -m hospital_twin.io.warehouse migrate", file=sys.stderr)
         return 2
     with connect() as conn:
         applied = migrate(conn)

@@ -13,12 +13,13 @@ import time
 import pandas as pd
 import psycopg
 
-from hospital_twin import events, flow, visits, warehouse
 from hospital_twin.config import HospitalConfig
-from hospital_twin.ingest import ADMISSION_COLUMNS, References, ingest_admissions
-from hospital_twin.lake import Lake, write_csv, write_parquet
+from hospital_twin.day import events, flow, visits
+from hospital_twin.io import warehouse
+from hospital_twin.io.ingest import ADMISSION_COLUMNS, References, ingest_admissions
+from hospital_twin.io.lake import Lake, write_csv, write_parquet
 from hospital_twin.rng import stream
-from hospital_twin.setup_stage import (
+from hospital_twin.tasks.setup import (
     PEOPLE,
     SetupMissing,
     read_people,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from hospital_twin.los_fit import LosModel
+from hospital_twin.capacity.los_fit import LosModel
 
 DENSE_MIN_PATIENTS = 1.0  # a LOS value gets its own Poisson draw when this many per run-day
 CHUNK_CELLS = 400_000  # run x day cells per chunk: bounds memory, keeps arrays in cache

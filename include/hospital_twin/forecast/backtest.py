@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hospital_twin.forecast import ParamsLike, as_params, fit
-from hospital_twin.forecast_features import daily_series, seasonal_naive, seasonal_naive_scale
+from hospital_twin.forecast.features import daily_series, seasonal_naive, seasonal_naive_scale
+from hospital_twin.forecast.model import ParamsLike, as_params, fit
 
 METHODS = ("model", "seasonal_naive")
 

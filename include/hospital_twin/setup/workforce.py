@@ -12,7 +12,7 @@ Administration. Each quarter staff reaching `retirement_age` retire, those with
 from the reserve pool (`reserve_pool` candidates) by the same role at the same experience level,
 or the nearest level when none is left.
 
-Names and ID numbers come from hospital_twin.population; staff and reserve draw ID sequence
+Names and ID numbers come from hospital_twin.setup.population; staff and reserve draw ID sequence
 numbers from separate blocks so a hired candidate never duplicates a serving member's ID.
 """
 
@@ -25,7 +25,8 @@ import pandas as pd
 import pyarrow as pa
 
 from hospital_twin.config import HospitalConfig, PostGroup
-from hospital_twin.population import (
+from hospital_twin.rng import stream
+from hospital_twin.setup.population import (
     DATE_DTYPE,
     FEMALE_SHARE,
     SEXES,
@@ -36,7 +37,6 @@ from hospital_twin.population import (
     make_sa_ids,
     take_strings,
 )
-from hospital_twin.rng import stream
 
 COLUMNS = [
     "staff_id", "sa_id", "first_name", "last_name", "sex", "birth_date", "age", "post_group",

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 
-from hospital_twin import warehouse
-from hospital_twin.lake import Lake
+from hospital_twin.io import warehouse
+from hospital_twin.io.lake import Lake
 
 ADMISSION_COLUMNS = [
     "admission_id", "visit_id", "person_id", "sim_date", "arrival_time", "triage_level",

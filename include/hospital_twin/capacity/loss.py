@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from hospital_twin.capacity_sim import ArrivalIntensity
-from hospital_twin.los_fit import LosModel
+from hospital_twin.capacity.los_fit import LosModel
+from hospital_twin.capacity.montecarlo import ArrivalIntensity
 
 
 def erlang_b(servers: int, offered_load: float) -> float:

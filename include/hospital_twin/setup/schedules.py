@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 from hospital_twin.config import HospitalConfig
-from hospital_twin.population import DATE_DTYPE, take_strings
-from hospital_twin.workforce import DOCTOR_ROLES, clinical_departments
+from hospital_twin.setup.population import DATE_DTYPE, take_strings
+from hospital_twin.setup.workforce import DOCTOR_ROLES, clinical_departments
 
 COLUMNS = [
     "staff_id", "work_date", "shift_code", "shift_start", "shift_end", "hours", "department",

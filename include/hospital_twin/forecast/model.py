@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from hospital_twin.config import Forecast, HospitalConfig
-from hospital_twin.forecast_dispersion import nb_bound, nb_sizes_by_horizon
-from hospital_twin.forecast_features import (
+from hospital_twin.forecast.dispersion import nb_bound, nb_sizes_by_horizon
+from hospital_twin.forecast.features import (
     FEATURES,
     YEAR,
     daily_series,

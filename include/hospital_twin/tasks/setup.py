@@ -17,9 +17,10 @@ import holidays
 import pandas as pd
 import psycopg
 
-from hospital_twin import illness, population, schedules, warehouse, workforce
 from hospital_twin.config import HospitalConfig, load_config
-from hospital_twin.lake import Lake, write_parquet
+from hospital_twin.io import warehouse
+from hospital_twin.io.lake import Lake, write_parquet
+from hospital_twin.setup import illness, population, schedules, workforce
 
 SETUP_STATE = "setup.json"
 PEOPLE = "people_data.parquet"

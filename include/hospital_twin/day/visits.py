@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from hospital_twin.config import HospitalConfig
-from hospital_twin.population import age_on
 from hospital_twin.rng import stream
+from hospital_twin.setup.population import age_on
 
 SERVICES = ("Emergency Room", "General Consultation", "Specialist Clinic")
 # Categories that send a patient to the emergency room whatever the severity.

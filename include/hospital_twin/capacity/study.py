@@ -24,9 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hospital_twin.capacity_sim import ArrivalIntensity, census_days, simulate_occupancy
+from hospital_twin.capacity.los_fit import LosModel, from_config
+from hospital_twin.capacity.montecarlo import (
+    ArrivalIntensity,
+    census_days,
+    simulate_occupancy,
+)
 from hospital_twin.config import HospitalConfig, Scenario
-from hospital_twin.los_fit import LosModel, from_config
 from hospital_twin.rng import stream
 
 CURVE_COLUMNS = [

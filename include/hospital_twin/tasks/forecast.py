@@ -14,10 +14,11 @@ import time
 import pandas as pd
 import psycopg
 
-from hospital_twin import forecast, warehouse
 from hospital_twin.config import HospitalConfig
-from hospital_twin.forecast_backtest import backtest
-from hospital_twin.lake import Lake
+from hospital_twin.forecast import model as forecast
+from hospital_twin.forecast.backtest import backtest
+from hospital_twin.io import warehouse
+from hospital_twin.io.lake import Lake
 
 MIN_DAILY_ADMISSIONS = 5.0
 BACKTEST_MIN_HISTORY = 180

@@ -24,10 +24,14 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from hospital_twin.capacity import bed_change, month_scale, risk_curve, step_down_inflow
-from hospital_twin.capacity_sim import ArrivalIntensity, census_days, simulate_occupancy
+from hospital_twin.capacity.los_fit import LosModel, from_config
+from hospital_twin.capacity.montecarlo import (
+    ArrivalIntensity,
+    census_days,
+    simulate_occupancy,
+)
+from hospital_twin.capacity.study import bed_change, month_scale, risk_curve, step_down_inflow
 from hospital_twin.config import HospitalConfig, Scenario
-from hospital_twin.los_fit import LosModel, from_config
 from hospital_twin.rng import stream
 
 

@@ -20,14 +20,14 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from hospital_twin import warehouse
-from hospital_twin.capacity import capacity_study
-from hospital_twin.capacity_report import risk_report
-from hospital_twin.capacity_sim import ArrivalIntensity, census_days
-from hospital_twin.capacity_simpy import simpy_check
+from hospital_twin.capacity.los_fit import LosModel, fit_los, from_config
+from hospital_twin.capacity.montecarlo import ArrivalIntensity, census_days
+from hospital_twin.capacity.report import risk_report
+from hospital_twin.capacity.simpy_check import simpy_check
+from hospital_twin.capacity.study import capacity_study
 from hospital_twin.config import HospitalConfig, load_scenario, scenario_names
-from hospital_twin.lake import Lake, write_parquet
-from hospital_twin.los_fit import LosModel, fit_los, from_config
+from hospital_twin.io import warehouse
+from hospital_twin.io.lake import Lake, write_parquet
 
 MIN_COMPLETED_STAYS = 50  # fewer ended stays say little about the tail: use the configured model
 MIN_HISTORY_DAYS = 14  # fewer days of admissions: use the configured steady state

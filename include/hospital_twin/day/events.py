@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hospital_twin.config import HospitalConfig
-from hospital_twin.flow import DOCTOR_ROLES, NURSE_ROLES, pick_on_duty
+from hospital_twin.day.flow import DOCTOR_ROLES, NURSE_ROLES, pick_on_duty
 from hospital_twin.rng import stream
 
 SCHEMA_VERSION = 1

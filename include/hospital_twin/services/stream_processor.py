@@ -1,6 +1,7 @@
 """The stream processor: a long-running consumer-group service landing the twin's events.
 
-Run as `python -m hospital_twin.stream_processor` (the local stack and docker-compose start it).
+Run as `python -m hospital_twin.services.stream_processor` (the local stack and
+docker-compose start it).
 It consumes the event topics in batches, lands each batch durably (lake JSON + warehouse rows,
 see `streaming.land_batch`) and only then commits the batch's offsets. Several instances may
 run in one consumer group; the range assignor spreads partitions between them.
@@ -18,10 +19,11 @@ import psycopg
 from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient
 
-from hospital_twin import streaming, warehouse
-from hospital_twin.lake import Lake
+from hospital_twin.io import kafka as streaming
+from hospital_twin.io import warehouse
+from hospital_twin.io.lake import Lake
 
-log = logging.getLogger("hospital_twin.stream_processor")
+log = logging.getLogger("hospital_twin.services.stream_processor")
 GROUP_ID = "hospital-stream-processor"
 RECONNECT_SECONDS = 2.0
 
