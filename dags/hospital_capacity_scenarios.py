@@ -26,7 +26,9 @@ import logging
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
-from common.glue import DAILY_ASSET_URI, lake, sim_day, warehouse
+from common.glue import lake, sim_day, warehouse
+
+from hospital_twin.contracts import DAILY_ASSET_URI
 
 log = logging.getLogger(__name__)
 SHIPPED_SCENARIOS = ["baseline", "winter_peak", "bed_closure", "surge_beds"]

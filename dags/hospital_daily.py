@@ -28,7 +28,9 @@ import logging
 
 import pendulum
 from airflow.sdk import Asset, PokeReturnValue, dag, task
-from common.glue import DAILY_ASSET_URI, KAFKA_CONN_ID, SETUP_ASSET_URI, lake, sim_day, warehouse
+from common.glue import lake, sim_day, warehouse
+
+from hospital_twin.contracts import DAILY_ASSET_URI, KAFKA_CONN_ID, SETUP_ASSET_URI
 
 log = logging.getLogger(__name__)
 START = pendulum.datetime(2024, 1, 1, tz="UTC")  # the default profile's simulation start

@@ -23,7 +23,9 @@ import logging
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
-from common.glue import SETUP_ASSET_URI, lake, warehouse
+from common.glue import lake, warehouse
+
+from hospital_twin.contracts import SETUP_ASSET_URI
 
 log = logging.getLogger(__name__)
 SETUP_DONE = Asset(SETUP_ASSET_URI)

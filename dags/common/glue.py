@@ -8,12 +8,8 @@ from collections.abc import Iterator
 
 import psycopg
 
+from hospital_twin.contracts import DW_CONN_ID
 from hospital_twin.io.lake import Lake
-
-DW_CONN_ID = "hospital_dw"
-KAFKA_CONN_ID = "hospital_kafka"
-SETUP_ASSET_URI = "hospital://warehouse/setup"
-DAILY_ASSET_URI = "hospital://warehouse/daily"
 
 
 @contextlib.contextmanager

@@ -28,8 +28,8 @@ import psycopg
 import pytest
 from websockets.sync.client import connect as ws_connect
 
+from tests.plugins.test_dashboard_queries import delete_dashboard_rows, seed_dashboard_rows
 from tests.support.airflow_api import AirflowAPI
-from tests.unit.test_dashboard_queries import delete_dashboard_rows, seed_dashboard_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.airflow]
 

@@ -26,20 +26,15 @@ import numpy as np
 import pandas as pd
 
 from hospital_twin.config import HospitalConfig
-from hospital_twin.day.flow import DOCTOR_ROLES, NURSE_ROLES, pick_on_duty
+from hospital_twin.contracts import DOCTOR_ROLES, EMT_ROLES, NURSE_ROLES, TOPICS
+from hospital_twin.day.flow import pick_on_duty
 from hospital_twin.rng import stream
 
 SCHEMA_VERSION = 1
-TOPICS = {
-    "emergency_transport": "hospital.emergency_transports",
-    "patient_transfer": "hospital.patient_transfers",
-    "dead_letter": "hospital.dead_letter",
-}
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://hospital-twin.local/events")
 UTC_OFFSET = "+02:00"  # South African Standard Time, no daylight saving
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=2))
 
-EMT_ROLES = ("EMT",)
 ED_DEPARTMENT = "Emergency Room"
 # A transfer's reason follows the ward with this probability when the ward suggests one.
 WARD_REASON_PROB = 0.5

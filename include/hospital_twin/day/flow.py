@@ -23,7 +23,7 @@ What is modelled (figures from the config; DESIGN.md §3, seed 002's ward engine
   The default figures are calibrated so that each ward's expected demand in an ordinary
   month is 85-98 % of its capacity at 85 % occupancy, 0.85 × beds / (mean LOS + 0.5 day),
   the step-down inflow included (configs/default.yaml explains each figure;
-  tests/unit/test_calibration.py checks it).
+  tests/day/test_calibration.py checks it).
 - Wards are finite beds (`wards[].beds`, or `beds_override` for scenarios). When the wanted
   ward is full, `flow.overflow_policy` decides: `wait` - queue in the ED (most urgent triage
   level first, then first come) for up to `max_wait_hours`, then refused; `overflow` - take a

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hospital_twin.contracts import INTERVALS
+
 WEEK = 7
 YEAR = 364  # 52 weeks: keeps the weekday when looking a year back
 FEATURES = (
@@ -204,12 +206,11 @@ def seasonal_naive(y: pd.Series, horizon: int) -> pd.DataFrame:
 
 def _naive_bands(s: pd.Series, weeks: np.ndarray) -> dict[str, np.ndarray]:
     diffs = (s - s.shift(WEEK)).dropna().to_numpy()[-365:]
-    levels = {"lo80": 0.10, "hi80": 0.90, "lo95": 0.025, "hi95": 0.975}
     if len(diffs) >= 2 * WEEK:
-        return {k: np.quantile(diffs, q) * weeks for k, q in levels.items()}
+        return {k: np.quantile(diffs, q) * weeks for k, q in INTERVALS.items()}
     obs = s.dropna()
     sd = np.sqrt(2 * max(float(obs.var(ddof=0)) if len(obs) > 1 else 0.0, float(obs.mean())))
-    return {k: stats.norm.ppf(q) * sd * weeks for k, q in levels.items()}
+    return {k: stats.norm.ppf(q) * sd * weeks for k, q in INTERVALS.items()}
 
 
 def seasonal_naive_scale(y: np.ndarray) -> float:

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from hospital_twin.config import Forecast, HospitalConfig
+from hospital_twin.contracts import INTERVALS
 from hospital_twin.forecast.dispersion import nb_bound, nb_sizes_by_horizon
 from hospital_twin.forecast.features import (
     FEATURES,
@@ -48,7 +49,6 @@ from hospital_twin.forecast.features import (
 
 MODEL_NAME = "arrivals-lgbm-poisson"
 FORMAT_VERSION = 1
-INTERVALS = {"lo80": 0.10, "hi80": 0.90, "lo95": 0.025, "hi95": 0.975}
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,13 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 
+from hospital_twin.contracts import ADMISSION_COLUMNS, ADMISSION_TIMESTAMPS, STATUSES
 from hospital_twin.io import warehouse
 from hospital_twin.io.lake import Lake
 
-ADMISSION_COLUMNS = [
-    "admission_id", "visit_id", "person_id", "sim_date", "arrival_time", "triage_level",
-    "department", "source", "requested_ward", "ward", "admitted_at", "expected_discharge_at",
-    "discharged_at", "status", "wait_hours", "los_days", "admitting_doctor_id",
-    "admitting_nurse_id",
-]  # fmt: skip
-TIMESTAMPS = ["arrival_time", "admitted_at", "expected_discharge_at", "discharged_at"]
+TIMESTAMPS = ADMISSION_TIMESTAMPS
 REQUIRED = ["admission_id", "person_id", "sim_date", "arrival_time", "triage_level",
             "department", "source", "requested_ward", "status", "wait_hours"]  # fmt: skip
-STATUSES = {"admitted", "overflow", "refused"}
 MAX_REPORTED = 50
 
 

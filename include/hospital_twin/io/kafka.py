@@ -20,19 +20,13 @@ import psycopg
 from confluent_kafka import KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from hospital_twin.contracts import EVENT_TOPICS, LANDING_TABLES, TOPICS
 from hospital_twin.day import events as ev
 from hospital_twin.io.warehouse import read_sql
 
-# The landing table of each event topic, and the statement that lands one event there.
-LANDING_TABLES = {
-    ev.TOPICS["emergency_transport"]: "stream.emergency_transport",
-    ev.TOPICS["patient_transfer"]: "stream.patient_transfer",
-}
-LANDING_SQL = {
-    ev.TOPICS["emergency_transport"]: "queries/land_emergency_transport.sql",
-    ev.TOPICS["patient_transfer"]: "queries/land_patient_transfer.sql",
-}
-DEAD_LETTER_TOPIC = ev.TOPICS["dead_letter"]
+# The statement that lands one event of each topic in its table (contracts.LANDING_TABLES).
+LANDING_SQL = {topic: f"queries/land_{kind}.sql" for kind, topic in EVENT_TOPICS.items()}
+DEAD_LETTER_TOPIC = TOPICS["dead_letter"]
 TOPIC_CONFIG = {"retention.ms": str(3 * 24 * 3600 * 1000)}
 
 
@@ -161,7 +155,10 @@ def land_batch(
 
 def landed_counts(conn: psycopg.Connection, sim_date: str) -> dict[str, tuple[int, int]]:
     """Per topic: (events published for `sim_date`, events landed in the warehouse)."""
-    rows = conn.execute(read_sql("queries/stream_landed_counts.sql"), {"sim_date": sim_date})
+    topics = {f"{kind}_topic": topic for kind, topic in EVENT_TOPICS.items()}
+    rows = conn.execute(
+        read_sql("queries/stream_landed_counts.sql"), {"sim_date": sim_date, **topics}
+    )
     return {topic: (published, landed) for topic, published, landed in rows.fetchall()}
 
 

@@ -12,7 +12,7 @@ Figures: conditions, remedies and the age gradients follow seed 000's age-specif
 the seasonal peak keys of `config.visits.seasonal_peaks` so the visit generator can raise them in
 their months; departments are checked against the configured wards and outpatient services.
 
-Calibrated against the beds (with config.flow; tests/unit/test_calibration.py): sepsis
+Calibrated against the beds (with config.flow; tests/day/test_calibration.py): sepsis
 spans severity 3-5 (septic shock, 5, is the ICU case; milder sepsis is treated on the
 wards), chest pain 2-4 (most chest pain is not a heart attack), attempted suicide is
 stabilised in Medicine before a psychiatric evaluation, substance use disorder is an

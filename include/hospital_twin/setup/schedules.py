@@ -14,14 +14,16 @@ day is reassigned (doctors first), and the row records `reassigned` and `reassig
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from hospital_twin.config import HospitalConfig
+from hospital_twin.contracts import DOCTOR_ROLES
 from hospital_twin.setup.population import DATE_DTYPE, take_strings
-from hospital_twin.setup.workforce import DOCTOR_ROLES, clinical_departments
+from hospital_twin.setup.workforce import clinical_departments
 
 COLUMNS = [
     "staff_id", "work_date", "shift_code", "shift_start", "shift_end", "hours", "department",
@@ -179,3 +181,11 @@ def on_duty(schedule: pd.DataFrame, when: pd.Timestamp | dt.datetime) -> pd.Data
     """
     when = pd.Timestamp(when)
     return schedule[(schedule["shift_start"] <= when) & (schedule["shift_end"] > when)]
+
+
+def shifts_touching(monthly: Sequence[pd.DataFrame], day: dt.date) -> pd.DataFrame:
+    """The shifts of `monthly` schedules that touch `day`: pass D's month, and the month before
+    when D is the 1st (a night shift from the evening before runs into D)."""
+    frame = pd.concat(monthly, ignore_index=True).drop_duplicates()
+    start, end = pd.Timestamp(day), pd.Timestamp(day) + pd.Timedelta(days=1)
+    return frame[(frame["shift_start"] < end) & (frame["shift_end"] > start)].reset_index(drop=True)

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from hospital_twin.config import HospitalConfig, PostGroup
+from hospital_twin.contracts import DOCTOR_ROLES
 from hospital_twin.rng import stream
 from hospital_twin.setup.population import (
     DATE_DTYPE,
@@ -43,7 +44,6 @@ COLUMNS = [
     "role", "department", "hire_date", "years_of_service", "experience_level", "status",
 ]  # fmt: skip
 LEVELS = ("Junior", "Mid", "Senior")
-DOCTOR_ROLES = ("Doctor", "Surgeon", "Specialist")  # may stand as a department's senior doctor
 NON_CLINICAL_GROUPS = ("Admin & Support",)
 ADMIN_DEPARTMENT = "Administration"
 EMERGENCY_DEPARTMENT = "Emergency Room"

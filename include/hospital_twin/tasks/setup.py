@@ -306,6 +306,4 @@ def schedule_for_day(lake: Lake, day: dt.date) -> pd.DataFrame:
     before = day - dt.timedelta(days=1)
     if before.month != day.month and lake.schedules(before.year, before.month).exists():
         frames.append(pd.read_parquet(lake.schedules(before.year, before.month)))
-    frame = pd.concat(frames, ignore_index=True).drop_duplicates()
-    start, end = pd.Timestamp(day), pd.Timestamp(day) + pd.Timedelta(days=1)
-    return frame[(frame["shift_start"] < end) & (frame["shift_end"] > start)].reset_index(drop=True)
+    return schedules.shifts_touching(frames, day)

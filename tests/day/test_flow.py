@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hospital_twin.config import LengthOfStay, load_config
 from hospital_twin.day import flow
 from hospital_twin.day.visits import VisitSampler, generate_visits
-from tests.unit import factories
+from tests.support import factories
 
 DAY = dt.date(2024, 3, 5)
 CONFIG = load_config("small")

@@ -12,7 +12,7 @@ import pytest
 from hospital_twin.config import load_config
 from hospital_twin.day import events, flow
 from hospital_twin.day.visits import VisitSampler, generate_visits
-from tests.unit import factories
+from tests.support import factories
 
 DAY = dt.date(2024, 3, 5)
 CONFIG = load_config("small")

@@ -20,7 +20,7 @@ from hospital_twin.day.visits import (
     generate_visits,
     hourly_profile,
 )
-from tests.unit import factories
+from tests.support import factories
 
 CONFIG = load_config("small")
 POPULATION = factories.population(4000)
