@@ -28,22 +28,22 @@ import pendulum
 from airflow.sdk import Asset, Param, dag, task
 from common.glue import lake, sim_day, warehouse
 
-from hospital_twin.contracts import DAILY_ASSET_URI
+from hospital_twin.contracts import DAILY_ASSET_URI, study_form
 
 log = logging.getLogger(__name__)
-SHIPPED_SCENARIOS = ["baseline", "winter_peak", "bed_closure", "surge_beds"]
 
 
 def _study(params):
     from airflow.sdk.exceptions import AirflowFailException
 
+    from hospital_twin.contracts import StudyParamsError
     from hospital_twin.tasks import capacity as capacity_stage
     from hospital_twin.tasks.setup import setup_config
 
     _, config = setup_config(lake())
     try:
         return config, capacity_stage.validate_params(dict(params), config)
-    except capacity_stage.ScenarioParamsError as e:  # a retry cannot fix the form: fail now
+    except StudyParamsError as e:  # a retry cannot fix the form: fail now
         raise AirflowFailException(str(e)) from e
 
 
@@ -56,62 +56,16 @@ def _study(params):
     tags=["hospital-twin", "capacity"],
     default_args={"owner": "hospital-twin", "retries": 1, "retry_delay": dt.timedelta(seconds=20)},
     doc_md=__doc__,
-    params={
-        "scenarios": Param(
-            ["baseline", "winter_peak", "bed_closure"],
-            type="array",
-            items={"type": "string"},
-            examples=SHIPPED_SCENARIOS,
-            title="Scenarios",
-            description="Scenario files to compare (configs/scenarios/<name>.yaml).",
-        ),
-        "horizon_days": Param(
-            180,
-            type="integer",
-            minimum=7,
-            maximum=730,
-            title="Horizon (days)",
-            description="How far ahead from the latest simulated day.",
-        ),
-        "runs": Param(
-            2000,
-            type="integer",
-            minimum=100,
-            maximum=200_000,
-            title="Monte Carlo runs",
-            description="Simulated futures per scenario and ward.",
-        ),
-        "bed_levels": Param(
-            20,
-            type="integer",
-            minimum=2,
-            maximum=200,
-            title="Bed levels to test",
-            description="Number of bed counts on each ward's risk curve.",
-        ),
-        "risk_target": Param(
-            0.05,
-            type="number",
-            exclusiveMinimum=0,
-            maximum=0.5,
-            title="Overflow-risk target",
-            description="Acceptable P(max occupancy > beds) over the horizon.",
-        ),
-        "wards_per_task": Param(
-            4,
-            type="integer",
-            minimum=1,
-            maximum=50,
-            title="Wards per mapped task",
-            description="Chunk size of the fan-out (smaller: more parallel tasks).",
-        ),
-    },
+    # The form is made from the study's parameter model (bounds, scenario names, titles), the
+    # same model the tasks validate with: the form, the REST API and the tasks agree.
+    params={name: Param(default, **schema) for name, (default, schema) in study_form().items()},
 )
 def hospital_capacity_scenarios():
     @task(inlets=[Asset(DAILY_ASSET_URI)])
     def prepare_inputs(params=None, logical_date=None, run_id=None, dag_run=None) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
+        from hospital_twin.contracts import StudyParamsError
         from hospital_twin.tasks import capacity as capacity_stage
         from hospital_twin.tasks.setup import SetupMissing
 
@@ -122,7 +76,7 @@ def hospital_capacity_scenarios():
                 # A manual trigger may carry no logical date: start from the latest day.
                 not_after = sim_day(logical_date) if logical_date else dt.date.max
                 origin = capacity_stage.origin_day(conn, not_after)
-        except (SetupMissing, capacity_stage.ScenarioParamsError) as e:
+        except (SetupMissing, StudyParamsError) as e:
             if scheduled:  # nothing simulated yet: the weekly run waits for the simulation
                 raise AirflowSkipException(f"weekly run skipped: {e}") from e
             raise

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 # --- Airflow: connections (AIRFLOW_CONN_<ID> variables) and data assets -------------------
 DW_CONN_ID = "hospital_dw"
@@ -133,6 +133,8 @@ def study_form() -> dict[str, tuple[Any, dict[str, Any]]]:
     form = {}
     for name, spec in schema["properties"].items():
         spec = {k: v for k, v in spec.items() if k != "default"}
+        if "enum" in spec.get("items", {}):  # the trigger form shows a multi-select
+            spec["examples"] = spec["items"]["enum"]
         limits = _limits(spec)
         if limits:
             spec["description"] = f"{spec.get('description', '')} Allowed: {limits}.".strip()
@@ -147,3 +149,34 @@ def _limits(spec: dict[str, Any]) -> str:
     if low is not None and high is not None:
         return f"{low} to {high}"
     return ""
+
+
+class StudyParamsError(ValueError):
+    """The parameters cannot describe a capacity study; the message names each bad field."""
+
+
+def parse_study_params(raw: dict[str, Any]) -> StudyParams:
+    """`raw` as StudyParams, or StudyParamsError naming each bad field with its limit."""
+    try:
+        return StudyParams.model_validate(raw)
+    except ValidationError as e:
+        raise StudyParamsError("; ".join(_problem(err) for err in e.errors())) from None
+
+
+def _problem(err: Any) -> str:
+    field = str(err["loc"][0]) if err["loc"] else "params"
+    given = err.get("input")
+    if err["type"] == "extra_forbidden":
+        return f"{field}: unknown parameter; known: {sorted(StudyParams.model_fields)}"
+    if err["type"] == "literal_error":
+        return f"{field}: unknown {given!r}; available: {list(SCENARIO_NAMES)}"
+    if err["type"] in ("int_parsing", "float_parsing", "int_type", "float_type"):
+        return f"{field}: expected a number, got {given!r}"
+    limits = _limits(_field_schema(field))
+    if err["type"].startswith(("greater_than", "less_than")) and limits:
+        return f"{field}: {given} is outside {limits}"
+    return f"{field}: {err['msg']}"
+
+
+def _field_schema(field: str) -> dict[str, Any]:
+    return StudyParams.model_json_schema()["properties"].get(field, {})

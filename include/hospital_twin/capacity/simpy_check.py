@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from hospital_twin.capacity.intensity import steady_rate
 from hospital_twin.capacity.los_fit import LosModel, from_config
 from hospital_twin.capacity.montecarlo import (
     ArrivalIntensity,
-    census_days,
     simulate_occupancy,
 )
 from hospital_twin.capacity.study import bed_change, month_scale, risk_curve, step_down_inflow
@@ -43,8 +43,7 @@ def default_rates(
 
     The ED rate is the largest that no routed ward's total exceeds; the rest is direct,
     net of step-down transfers."""
-    occ = config.simulation.warmup_occupancy
-    total = {w.name: occ * w.beds / census_days(los[w.name], 3650).sum() for w in config.wards}
+    total = {w.name: steady_rate(config, w.name, los[w.name]) for w in config.wards}
     routing = config.flow.ed_routing
     ed = min(total[w] / p for w, p in routing.items() if p > 0)
     direct = {w: total[w] - ed * routing.get(w, 0.0) for w in total}

@@ -11,7 +11,6 @@ a risk-curve report in the lake's `reports/`.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -20,67 +19,29 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from hospital_twin.capacity.los_fit import LosModel, fit_los, from_config
-from hospital_twin.capacity.montecarlo import ArrivalIntensity, census_days
+from hospital_twin.capacity import inputs
+from hospital_twin.capacity.montecarlo import ArrivalIntensity
 from hospital_twin.capacity.report import risk_report
 from hospital_twin.capacity.simpy_check import simpy_check
 from hospital_twin.capacity.study import capacity_study
-from hospital_twin.config import HospitalConfig, load_scenario, scenario_names
+from hospital_twin.config import ConfigError, HospitalConfig, load_scenario
+from hospital_twin.contracts import StudyParams, StudyParamsError, parse_study_params
 from hospital_twin.io import warehouse
 from hospital_twin.io.lake import Lake, write_parquet
 
-MIN_COMPLETED_STAYS = 50  # fewer ended stays say little about the tail: use the configured model
-MIN_HISTORY_DAYS = 14  # fewer days of admissions: use the configured steady state
-RECENT_DAYS = 28
 SIMPY_RUNS = 40
 
 
-class ScenarioParamsError(ValueError):
-    """The trigger form's parameters cannot describe a capacity study."""
-
-
-@dataclasses.dataclass(frozen=True)
-class StudyParams:
-    scenarios: list[str]
-    horizon_days: int
-    runs: int
-    bed_levels: int
-    risk_target: float
-    wards_per_task: int
-
-
 def validate_params(raw: dict[str, Any], config: HospitalConfig) -> StudyParams:
-    """Refuse what cannot run, naming the field; fill the rest from `config.capacity`."""
-    cap = config.capacity
-    known = scenario_names()
-    names = raw.get("scenarios") or ["baseline"]
-    if isinstance(names, str):
-        names = [n.strip() for n in names.split(",") if n.strip()]
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ScenarioParamsError(f"scenarios: unknown {unknown}; available: {known}")
-    for name in names:
-        load_scenario(name, config)  # ward names in the file are checked against the hospital
-
-    def number(field: str, default, low, high, kind=int):
-        value = raw.get(field)
-        value = default if value is None else value
+    """The form's parameters as StudyParams (contracts.py: bounds, scenario names, no unknown
+    keys), each scenario's ward names checked against this hospital; else StudyParamsError."""
+    params = parse_study_params(raw)
+    for name in params.scenarios:
         try:
-            value = kind(value)
-        except (TypeError, ValueError):
-            raise ScenarioParamsError(f"{field}: expected a number, got {value!r}") from None
-        if not low <= value <= high:
-            raise ScenarioParamsError(f"{field}: {value} is outside [{low}, {high}]")
-        return value
-
-    return StudyParams(
-        scenarios=list(dict.fromkeys(names)),
-        horizon_days=number("horizon_days", cap.horizon_days, 7, 730),
-        runs=number("runs", cap.runs, 100, 200_000),
-        bed_levels=number("bed_levels", cap.bed_levels, 2, 200),
-        risk_target=number("risk_target", cap.risk_target, 0.001, 0.5, float),
-        wards_per_task=number("wards_per_task", 4, 1, 50),
-    )
+            load_scenario(name, config)
+        except ConfigError as e:
+            raise StudyParamsError(f"scenarios: {e}") from None
+    return params
 
 
 def origin_day(conn: psycopg.Connection, not_after: dt.date) -> dt.date:
@@ -88,25 +49,10 @@ def origin_day(conn: psycopg.Connection, not_after: dt.date) -> dt.date:
     day = conn.execute(warehouse.read_sql("queries/latest_simulated_day.sql"), (not_after,))
     day = day.fetchone()[0]
     if day is None:
-        raise ScenarioParamsError(
+        raise StudyParamsError(
             f"no simulated day on or before {not_after}: run hospital_daily first"
         )
     return day
-
-
-def _steady_rate(config: HospitalConfig, ward: str, los: LosModel) -> float:
-    """Admissions a day that keep the ward at the warm-up occupancy (Little's law)."""
-    w = config.ward(ward)
-    return config.simulation.warmup_occupancy * w.beds / census_days(los, 3650).sum()
-
-
-def _extend(forecast: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """Cover the study horizon: past the forecast's end, repeat its last week."""
-    f = forecast.set_index(pd.to_datetime(forecast["target_date"]))
-    tail = f.iloc[-7:]
-    rows = [f.loc[d] if d in f.index else tail.iloc[(d - f.index[-1]).days % 7 - 1] for d in dates]
-    out = pd.DataFrame(rows)[["mean", "lo80", "hi80"]].reset_index(drop=True)
-    return out.assign(date=dates)
 
 
 def prepare_inputs(
@@ -129,34 +75,19 @@ def prepare_inputs(
         {"origin": origin, "end": origin + dt.timedelta(days=1)},
     )
     history = warehouse.query_frame(
-        conn, "queries/capacity_admission_history.sql", {"origin": origin, "days": RECENT_DAYS}
+        conn,
+        "queries/capacity_admission_history.sql",
+        {"origin": origin, "days": inputs.RECENT_DAYS},
     )
     forecasts = warehouse.query_frame(conn, "queries/capacity_latest_forecasts.sql", (origin,))
-    dates = pd.date_range(origin + dt.timedelta(days=1), periods=params.horizon_days, freq="D")
-    intensity, sources = [], {}
-    for ward in config.wards:
-        los = los_for_ward(config, ward.name, stays)
-        frame, source = _ward_intensity(config, ward.name, los, dates, forecasts, history)
-        arrivals = ArrivalIntensity.from_forecast(frame)  # NB size from the interval if needed
-        intensity.append(
-            pd.DataFrame(
-                {
-                    "ward": ward.name,
-                    "date": arrivals.dates,
-                    "mean": arrivals.mean,
-                    "nb_size": arrivals.nb_size,
-                }
-            )
-        )
-        sources[ward.name] = {"arrivals": source, "los": los.description}
+    intensity, sources = inputs.study_intensity(
+        config, origin, params.horizon_days, stays, forecasts, history
+    )
     write_parquet(stays, folder / "stays.parquet")
     write_parquet(census, folder / "census.parquet")
-    write_parquet(pd.concat(intensity, ignore_index=True), folder / "intensity.parquet")
+    write_parquet(intensity, folder / "intensity.parquet")
     wards = [w.name for w in config.wards]
-    chunks = [
-        wards[i : i + params.wards_per_task] for i in range(0, len(wards), params.wards_per_task)
-    ]
-    work = [{"scenario": s, "wards": c} for s in params.scenarios for c in chunks]
+    work = inputs.work_items(params.scenarios, wards, params.wards_per_task)
     return {
         "origin": str(origin),
         "sources": sources,
@@ -164,36 +95,6 @@ def prepare_inputs(
         "stays": len(stays),
         "census": len(census),
     }
-
-
-def _ward_intensity(config, ward, los, dates, forecasts, history) -> tuple[pd.DataFrame, str]:
-    stream = f"admissions:{ward}"
-    mine = forecasts[forecasts["stream"] == stream]
-    if not mine.empty and (mine["method"] != "seasonal_naive").all():
-        frame = _extend(mine, dates)
-        method = mine["method"].iloc[0]
-        return frame, f"forecast {stream} ({method}, origin {mine['origin_date'].iloc[0]})"
-    counts = history[history["requested_ward"] == ward]["arrivals"].to_numpy(dtype=float)
-    if len(history["sim_date"].unique()) >= MIN_HISTORY_DAYS:
-        days = history["sim_date"].nunique()
-        counts = np.concatenate([counts, np.zeros(days - len(counts))])
-        mean, var = counts.mean(), counts.var(ddof=1)
-        size = mean**2 / (var - mean) if var > mean > 0 else np.inf
-        frame = pd.DataFrame({"date": dates, "mean": mean, "nb_size": size})
-        return frame, f"recent admissions ({days} days, mean {mean:.2f}/day)"
-    rate = _steady_rate(config, ward, los)
-    frame = pd.DataFrame({"date": dates, "mean": rate, "nb_size": np.inf})
-    return frame, f"configured steady state at {config.simulation.warmup_occupancy:.0%} occupancy"
-
-
-def los_for_ward(config: HospitalConfig, ward: str, stays: pd.DataFrame) -> LosModel:
-    mine = stays[stays["ward"] == ward]
-    completed = int((~mine["censored"]).sum())
-    if completed < MIN_COMPLETED_STAYS:
-        model = from_config(config.ward(ward).los)
-        why = f"{model.description} (only {completed} completed stays observed)"
-        return dataclasses.replace(model, description=why)
-    return fit_los(mine["stay_days"].to_numpy(float), mine["censored"].to_numpy(bool))
 
 
 def run_chunk(
@@ -225,7 +126,7 @@ def run_chunk(
         intensities={
             w: ArrivalIntensity.from_forecast(intensity[intensity["ward"] == w]) for w in wards
         },
-        los_models={w: los_for_ward(config, w, stays) for w in wards},
+        los_models={w: inputs.los_for_ward(config, w, stays) for w in wards},
         census_elapsed={
             w: census.loc[census["ward"] == w, "elapsed_days"].to_numpy(float) for w in wards
         },
@@ -295,7 +196,7 @@ def store(conn, run_id, origin, params, curves, recs, report) -> None:
         conn.execute(warehouse.read_sql("queries/capacity_delete_run.sql"), (run_id,))
         conn.execute(
             warehouse.read_sql("queries/capacity_insert_run.sql"),
-            (run_id, origin, json.dumps(dataclasses.asdict(params)), report),
+            (run_id, origin, json.dumps(params.model_dump()), report),
         )
         cols = warehouse.table_columns(conn, "capacity.risk_curve")
         warehouse.copy_frame(conn, "capacity.risk_curve", curves.assign(run_id=run_id)[cols])

@@ -1,0 +1,70 @@
+"""A capacity study's inputs as of its origin, from what the warehouse observed up to it.
+
+Per ward: the length-of-stay model (fitted to the stays observed, still-open stays censored,
+or the configured model while too few stays have ended to say much about the tail), the
+arrival intensity (see `intensity`), and the days already spent by the patients in bed. The
+study's work is cut into items (scenario x a few wards) that mapped tasks run side by side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+
+from hospital_twin.capacity.intensity import ward_intensity
+from hospital_twin.capacity.los_fit import LosModel, fit_los, from_config
+from hospital_twin.capacity.montecarlo import ArrivalIntensity
+from hospital_twin.config import HospitalConfig
+
+MIN_COMPLETED_STAYS = 50  # fewer ended stays say little about the tail: use the configured model
+RECENT_DAYS = 28  # the admission history the recent-rate intensity looks back over
+
+
+def los_for_ward(config: HospitalConfig, ward: str, stays: pd.DataFrame) -> LosModel:
+    """The ward's LOS model from its stays (ward, stay_days, censored), or the configured one."""
+    mine = stays[stays["ward"] == ward]
+    completed = int((~mine["censored"]).sum())
+    if completed < MIN_COMPLETED_STAYS:
+        model = from_config(config.ward(ward).los)
+        why = f"{model.description} (only {completed} completed stays observed)"
+        return dataclasses.replace(model, description=why)
+    return fit_los(mine["stay_days"].to_numpy(float), mine["censored"].to_numpy(bool))
+
+
+def study_intensity(
+    config: HospitalConfig,
+    origin: dt.date,
+    horizon_days: int,
+    stays: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    history: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
+    """Arrival intensity per ward and day after `origin` (ward, date, mean, nb_size), and per
+    ward the sources of its arrivals and LOS, in words."""
+    dates = pd.date_range(origin + dt.timedelta(days=1), periods=horizon_days, freq="D")
+    frames, sources = [], {}
+    for ward in config.wards:
+        los = los_for_ward(config, ward.name, stays)
+        frame, source = ward_intensity(config, ward.name, los, dates, forecasts, history)
+        arrivals = ArrivalIntensity.from_forecast(frame)  # NB size from the interval if needed
+        frames.append(
+            pd.DataFrame(
+                {
+                    "ward": ward.name,
+                    "date": arrivals.dates,
+                    "mean": arrivals.mean,
+                    "nb_size": arrivals.nb_size,
+                }
+            )
+        )
+        sources[ward.name] = {"arrivals": source, "los": los.description}
+    return pd.concat(frames, ignore_index=True), sources
+
+
+def work_items(scenarios: Sequence[str], wards: Sequence[str], per_task: int) -> list[dict]:
+    """One item per scenario and chunk of `per_task` wards: what one mapped task computes."""
+    chunks = [list(wards[i : i + per_task]) for i in range(0, len(wards), per_task)]
+    return [{"scenario": s, "wards": c} for s in scenarios for c in chunks]

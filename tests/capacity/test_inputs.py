@@ -1,0 +1,112 @@
+"""A study's inputs: which LOS model and which arrival source each ward gets, and the work split."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hospital_twin.capacity import inputs, intensity
+from hospital_twin.capacity.los_fit import from_config
+from hospital_twin.capacity.montecarlo import census_days
+from hospital_twin.config import load_config
+
+ORIGIN = dt.date(2024, 3, 31)
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config("small")
+
+
+def _stays(completed: int, censored: int = 0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "ward": "Medicine",
+            "stay_days": np.linspace(1.0, 9.0, completed + censored),
+            "censored": [False] * completed + [True] * censored,
+        }
+    )
+
+
+def test_configured_los_is_used_until_enough_stays_have_ended(config) -> None:
+    few = inputs.los_for_ward(config, "Medicine", _stays(inputs.MIN_COMPLETED_STAYS - 1, 40))
+    assert f"only {inputs.MIN_COMPLETED_STAYS - 1} completed stays" in few.description
+    assert few.mean == pytest.approx(from_config(config.ward("Medicine").los).mean)
+    enough = inputs.los_for_ward(config, "Medicine", _stays(inputs.MIN_COMPLETED_STAYS))
+    assert "completed stays observed" not in enough.description
+
+
+def test_a_short_forecast_is_extended_by_repeating_its_last_week() -> None:
+    dates = pd.date_range("2024-01-02", periods=14, freq="D")
+    forecast = pd.DataFrame(
+        {"target_date": dates[:7], "mean": range(1, 8), "lo80": 0.0, "hi80": 10.0}
+    )
+    out = intensity.extend_forecast(forecast, dates)
+    assert list(out["mean"]) == [1, 2, 3, 4, 5, 6, 7] * 2
+    assert list(out["date"]) == list(dates)
+
+
+def test_the_steady_rate_fills_the_ward_to_the_warmup_occupancy_by_littles_law(config) -> None:
+    los = from_config(config.ward("Medicine").los)
+    rate = intensity.steady_rate(config, "Medicine", los)
+    in_bed = rate * census_days(los, intensity.STEADY_STATE_DAYS).sum()
+    assert in_bed == pytest.approx(config.simulation.warmup_occupancy * 30)  # small: 30 beds
+
+
+def test_moment_nb_size_matches_mean_and_variance() -> None:
+    rng = np.random.default_rng(1)
+    counts = rng.negative_binomial(5, 5 / (5 + 8.0), size=20_000).astype(float)  # mean 8, size 5
+    assert intensity.moment_nb_size(counts) == pytest.approx(5, rel=0.1)
+    assert intensity.moment_nb_size(np.full(30, 4.0)) == np.inf  # no extra variance: Poisson
+
+
+def _history(days: int) -> pd.DataFrame:
+    dates = pd.date_range("2024-03-01", periods=days, freq="D").date
+    return pd.DataFrame({"sim_date": dates, "requested_ward": "Medicine", "arrivals": 6})
+
+
+NO_FORECAST = pd.DataFrame(columns=["stream", "method", "origin_date", "target_date", "mean"])
+
+
+@pytest.mark.parametrize(
+    ("days", "source"),
+    [(inputs.RECENT_DAYS, "recent admissions"), (intensity.MIN_HISTORY_DAYS - 1, "steady state")],
+)
+def test_without_a_model_forecast_recent_history_then_the_steady_state_is_used(
+    config, days, source
+) -> None:
+    frame, sources = inputs.study_intensity(
+        config, ORIGIN, 30, _stays(0), NO_FORECAST, _history(days)
+    )
+    assert source in sources["Medicine"]["arrivals"]
+    medicine = frame[frame["ward"] == "Medicine"]
+    assert len(medicine) == 30 and medicine["date"].iloc[0] == pd.Timestamp("2024-04-01")
+    if source == "recent admissions":
+        assert (medicine["mean"] == 6).all()
+
+
+def test_a_model_forecast_is_preferred_to_a_seasonal_naive_one(config) -> None:
+    dates = pd.date_range("2024-04-01", periods=28, freq="D")
+    forecast = pd.DataFrame(
+        {"stream": "admissions:Medicine", "origin_date": ORIGIN, "target_date": dates,
+         "mean": 9.0, "lo80": 5.0, "hi80": 13.0}
+    )  # fmt: skip
+    history = _history(inputs.RECENT_DAYS)
+    for method, expected in (("arrivals-lgbm-poisson", "forecast"), ("seasonal_naive", "recent")):
+        _, sources = inputs.study_intensity(
+            config, ORIGIN, 30, _stays(0), forecast.assign(method=method), history
+        )
+        assert sources["Medicine"]["arrivals"].startswith(expected)
+
+
+def test_work_is_cut_into_scenario_by_ward_chunks() -> None:
+    items = inputs.work_items(["baseline", "winter_peak"], ["A", "B", "C"], 2)
+    assert items == [
+        {"scenario": "baseline", "wards": ["A", "B"]},
+        {"scenario": "baseline", "wards": ["C"]},
+        {"scenario": "winter_peak", "wards": ["A", "B"]},
+        {"scenario": "winter_peak", "wards": ["C"]},
+    ]
