@@ -145,7 +145,7 @@ def hospital_daily():
 
         day = sim_day(logical_date)
         with warehouse() as conn:
-            summary = forecast_stage.retrain(conn, _config(), lake(), day)
+            summary = forecast_stage.retrain_forecaster(conn, _config(), lake(), day)
         for stream, entry in summary.items():
             if "fallback_reason" in entry:
                 log.warning("%s: seasonal naive used: %s", stream, entry["fallback_reason"])
