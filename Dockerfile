@@ -5,7 +5,7 @@
 #   docker compose build                      (docker-compose.yaml builds and tags it)
 #
 # The base tag and the apache-airflow pin in requirements.txt must name the same version:
-# tests/unit/test_docker_compose.py keeps them equal.
+# tests/deploy/test_docker_compose.py keeps them equal.
 FROM apache/airflow:3.3.2-python3.11
 
 # The project keeps the repository's layout under HT_REPO, so a path the code derives from its

@@ -8,7 +8,7 @@ import uuid
 import psycopg
 import pytest
 
-from hospital_twin.io import warehouse
+from hospital_twin.io import migrations
 
 
 def _require(var: str) -> str:
@@ -32,8 +32,19 @@ def scratch_dsn(pg_admin_dsn: str):
         admin.execute(f'CREATE DATABASE "{name}" OWNER hospital_writer')
     dsn = _require("HT_DW_DSN").rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(dsn) as conn:
-        warehouse.migrate(conn)
+        migrations.migrate(conn)  # the one runner, as scripts/stack and compose's init job
     yield dsn
+    with psycopg.connect(pg_admin_dsn, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_dsn(pg_admin_dsn: str):
+    """An empty, unmigrated database owned by the warehouse's writer role, dropped afterwards."""
+    name = f"hospital_empty_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_admin_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" OWNER hospital_writer')
+    yield _require("HT_DW_DSN").rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(pg_admin_dsn, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

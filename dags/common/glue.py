@@ -14,16 +14,22 @@ from hospital_twin.io.lake import Lake
 
 @contextlib.contextmanager
 def warehouse() -> Iterator[psycopg.Connection]:
-    """A psycopg connection from the Airflow connection `hospital_dw`."""
+    """A psycopg 3 connection from the Airflow connection `hospital_dw`, closed afterwards.
+
+    The postgres provider builds it (with SQLAlchemy 2 installed its hook speaks psycopg 3), so
+    everything the connection says reaches libpq, its extras (sslmode, options, ...) included,
+    and the connection is defined once: in the AIRFLOW_CONN_HOSPITAL_DW variable or the
+    metastore. Like `psycopg.connect` used as a context manager, it commits on success and
+    rolls back on an exception.
+    """
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
-    uri = PostgresHook(postgres_conn_id=DW_CONN_ID).get_uri()
-    dsn = "postgresql://" + uri.split("://", 1)[1]
-    with psycopg.connect(dsn) as conn:
+    with PostgresHook(postgres_conn_id=DW_CONN_ID).get_conn() as conn:
         yield conn
 
 
 def lake() -> Lake:
+    """The data lake from $HT_LAKE: where every task reads and writes its files."""
     return Lake.from_env()
 
 

@@ -2,34 +2,28 @@
 
 Every statement lives in `sql/` (the project rule); this module only reads the files at request
 time, binds parameters and shapes the rows into one JSON-ready summary shared by the HTML page
-and `/hospital/api/summary`. Nothing here imports Airflow at module level, so it is cheap to load
-in every Airflow process that scans the plugins folder, and unit-testable without a server.
+and `/hospital/api/summary`. Nothing here imports Airflow or psycopg at module level, so it is
+cheap to load in every Airflow process that scans the plugins folder, and unit-testable without
+a server.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-DW_CONN_ID = "hospital_dw"
+from hospital_twin.contracts import DW_CONN_ID
+
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660
-
-# Libpq parameters that may come from the Airflow connection's extra JSON.
-_LIBPQ_EXTRAS = (
-    "sslmode",
-    "sslrootcert",
-    "sslcert",
-    "sslkey",
-    "connect_timeout",
-    "application_name",
-    "options",
-    "target_session_attrs",
-)
+STATEMENT_TIMEOUT_MS = 15_000
+# Used unless the Airflow connection's extras say otherwise.
+SESSION_DEFAULTS = {"connect_timeout": 5, "application_name": "hospital-dashboard"}
 
 
 def sql_dir() -> Path:
@@ -47,50 +41,26 @@ def read_query(name: str) -> str:
     return (sql_dir() / "queries" / f"dashboard_{name}.sql").read_text()
 
 
-class _ConnLike(Protocol):
-    host: str | None
-    port: int | None
-    schema: str | None
-    login: str | None
-    password: str | None
-
-    @property
-    def extra_dejson(self) -> dict: ...
+def session_extras(extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The connection's extras as the dashboard connects with them: the connection's own
+    `options` plus a statement timeout (a slow query must not hold an api-server worker), and a
+    short connect timeout and an application name unless the connection sets its own."""
+    options = f"{extra.get('options') or ''} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    return {**SESSION_DEFAULTS, **extra, "options": options.strip()}
 
 
-def conninfo_from_connection(conn: _ConnLike) -> str:
-    """A libpq conninfo string from an Airflow Connection (its `schema` is the database)."""
-    from psycopg.conninfo import make_conninfo
+def connect(conn_id: str = DW_CONN_ID):
+    """A read-only, time-limited psycopg 3 connection from the Airflow connection `conn_id`.
 
-    params: dict[str, Any] = {
-        "host": conn.host or None,
-        "port": conn.port or None,
-        "dbname": conn.schema or None,
-        "user": conn.login or None,
-        "password": conn.password or None,
-    }
-    extra = conn.extra_dejson or {}
-    params.update({k: extra[k] for k in _LIBPQ_EXTRAS if extra.get(k) not in (None, "")})
-    return make_conninfo("", **{k: v for k, v in params.items() if v is not None})
+    The postgres provider's hook builds it, as it does for the tasks (`dags/common/glue.py`),
+    so host, credentials and every extra come from one definition (env var or metastore); the
+    dashboard only adds its session settings to the extras and never writes.
+    """
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
 
-
-def warehouse_conninfo(conn_id: str = DW_CONN_ID) -> str:
-    """The warehouse DSN from the Airflow connection `hospital_dw` (env var or metastore)."""
-    from airflow.models.connection import Connection
-
-    return conninfo_from_connection(Connection.get_connection_from_secrets(conn_id))
-
-
-def connect(conninfo: str):
-    """A read-only, time-limited psycopg connection: the dashboard never writes."""
-    import psycopg
-    from psycopg.conninfo import conninfo_to_dict
-
-    params = conninfo_to_dict(conninfo)
-    options = f"{params.get('options') or ''} -c statement_timeout=15000".strip()
-    params.setdefault("connect_timeout", 5)
-    params.setdefault("application_name", "hospital-dashboard")
-    conn = psycopg.connect(**{**params, "options": options})
+    hook = PostgresHook(postgres_conn_id=conn_id)
+    hook.connection.extra = json.dumps(session_extras(hook.connection.extra_dejson))
+    conn = hook.get_conn()
     conn.read_only = True
     return conn
 

@@ -131,12 +131,15 @@ def _read_summary(ward: str | None, days: int) -> tuple[dict[str, Any] | None, s
     import psycopg
 
     try:
-        conninfo = queries.warehouse_conninfo()
+        conn = queries.connect()
+    except psycopg.Error as e:
+        log.exception("capacity dashboard: warehouse not reachable")
+        return None, f"The warehouse could not be reached ({type(e).__name__}); see the server log."
     except Exception:
         log.exception("capacity dashboard: no usable Airflow connection %r", queries.DW_CONN_ID)
         return None, f"The Airflow connection '{queries.DW_CONN_ID}' is not defined or invalid."
     try:
-        with queries.connect(conninfo) as conn:
+        with conn:
             return queries.load_summary(conn, ward=ward, days=days), None
     except psycopg.errors.UndefinedTable:
         log.exception("capacity dashboard: warehouse tables missing")

@@ -149,8 +149,14 @@ def test_airflow_init_migrates_airflow_and_the_warehouse_after_postgres_is_healt
     assert init["environment"]["_AIRFLOW_DB_MIGRATE"] == "true"
     script = command_text("airflow-init")
     assert "/entrypoint airflow version" in script  # runs `airflow db migrate`
-    assert "python -m hospital_twin.io.warehouse migrate" in script
+    assert "python -m hospital_twin.io.migrations" in script
     assert "restart" not in init, "a one-shot service must not restart"
+
+
+def test_only_the_init_job_migrates_the_warehouse():
+    runner = "hospital_twin.io.migrations"
+    assert [name for name in SERVICES if runner in command_text(name)] == ["airflow-init"]
+    assert "hospital_twin.io.warehouse migrate" not in COMPOSE_TEXT
 
 
 def test_airflow_init_writes_the_admin_password_file_the_apiserver_reads():

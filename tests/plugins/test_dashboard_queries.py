@@ -10,7 +10,6 @@ import re
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -211,45 +210,38 @@ def test_read_query_rejects_path_tricks() -> None:
         queries.read_query("../migrations/001_schemas")
 
 
-def test_conninfo_from_airflow_connection() -> None:
-    conn = SimpleNamespace(
-        host="db.example",
-        port=5433,
-        schema="hospital",
-        login="writer",
-        password="p@ss word'",
-        extra_dejson={"sslmode": "require", "unrelated": "x"},
-    )
-    from psycopg.conninfo import conninfo_to_dict
-
-    parsed = conninfo_to_dict(queries.conninfo_from_connection(conn))
-    assert parsed == {
-        "host": "db.example",
-        "port": "5433",
-        "dbname": "hospital",
-        "user": "writer",
-        "password": "p@ss word'",
-        "sslmode": "require",
-    }
+def test_session_extras_keep_the_connections_settings_and_add_a_statement_timeout() -> None:
+    extras = queries.session_extras({"sslmode": "require", "options": "-c search_path=dw"})
+    assert extras["options"] == "-c search_path=dw -c statement_timeout=15000"
+    assert extras["sslmode"] == "require"
+    assert extras["connect_timeout"] == 5
+    assert queries.session_extras({"connect_timeout": 30})["connect_timeout"] == 30
+    assert queries.session_extras({})["options"] == "-c statement_timeout=15000"
 
 
-def test_connect_keeps_options_and_adds_statement_timeout(monkeypatch) -> None:
-    seen = {}
+def test_the_dashboard_reads_the_shared_warehouse_connection_id() -> None:
+    from hospital_twin.contracts import DW_CONN_ID
 
-    class FakeConn:
-        read_only = False
+    assert queries.DW_CONN_ID is DW_CONN_ID
+    assert queries.connect.__defaults__ == (DW_CONN_ID,)
 
-    def fake_connect(**kw):
-        seen.update(kw)
-        return FakeConn()
+
+@pytest.mark.integration
+def test_connect_through_the_hook_is_read_only_and_time_limited(monkeypatch) -> None:
+    """The provider's hook builds the connection from the Airflow connection, extras included."""
+    import os
 
     import psycopg
 
-    monkeypatch.setattr(psycopg, "connect", fake_connect)
-    conn = queries.connect("host=h dbname=d options='-c search_path=dw'")
-    assert conn.read_only is True
-    assert seen["options"] == "-c search_path=dw -c statement_timeout=15000"
-    assert seen["dbname"] == "d"
+    uri = os.environ["AIRFLOW_CONN_HOSPITAL_DW"]
+    monkeypatch.setenv("AIRFLOW_CONN_HOSPITAL_DW", f"{uri}?options=-c%20search_path%3Ddw")
+    with queries.connect() as conn:
+        assert isinstance(conn, psycopg.Connection)
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("15s",)
+        assert conn.execute("SHOW search_path").fetchone() == ("dw",)
+        assert conn.execute("SHOW application_name").fetchone() == ("hospital-dashboard",)
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute("CREATE TEMP TABLE t (x int)")
 
 
 def test_pick_ward() -> None:

@@ -121,3 +121,19 @@ def test_landed_counts_compare_published_with_landed(dw) -> None:
     assert streaming.landed_counts(dw, day) == {events.TOPICS["patient_transfer"]: (2, 1)}
     assert 0 <= streaming.seconds_since_published(dw, day) < 60
     assert streaming.seconds_since_published(dw, "2098-02-04") == 0.0
+
+
+def test_the_processor_refuses_a_warehouse_with_pending_migrations(
+    monkeypatch, empty_dsn, tmp_path, kafka_bootstrap
+) -> None:
+    from hospital_twin.io import migrations, warehouse
+
+    monkeypatch.setenv("HT_DW_DSN", empty_dsn)
+    monkeypatch.setenv("HT_LAKE", str(tmp_path / "lake"))
+    with pytest.raises(migrations.MigrationsPending, match=migrations.COMMAND):
+        stream_processor.run(stop_after_idle=0.1)
+    with pytest.raises(SystemExit) as stopped:
+        stream_processor.main()
+    assert stopped.value.code == 1
+    with warehouse.connect(empty_dsn) as conn:
+        assert migrations.status(conn).pending, "the processor must not migrate"

@@ -1,14 +1,14 @@
-"""The PostgreSQL warehouse: ordered migrations, COPY loads and idempotent day replacement.
+"""The PostgreSQL warehouse: connections, SQL files, COPY loads and idempotent replacement.
 
 Every statement lives in `sql/` (migrations create things, marts answer questions); this module
-only runs them. Loads use COPY (an order of magnitude faster than row INSERTs, see
-benchmarks/bench_daily.py) and replace a partition (a simulated day, a setup table) in one
-transaction, so re-running a date or the setup gives the same rows, never twice the rows.
+only runs them (migrations are applied by `hospital_twin.io.migrations`). Loads use COPY (an
+order of magnitude faster than row INSERTs, see benchmarks/bench_daily.py) and replace a
+partition (a simulated day, a setup table) in one transaction, so re-running a date or the
+setup gives the same rows, never twice the rows.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,10 +21,6 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 
 SQL_DIR = Path(os.environ.get("HT_SQL_DIR", Path(__file__).resolve().parents[3] / "sql"))
-
-
-class MigrationError(RuntimeError):
-    """A migration failed, or an applied migration file was changed afterwards."""
 
 
 def connect(dsn: str | None = None, **kwargs) -> psycopg.Connection:
@@ -52,54 +48,6 @@ def table_columns(conn: psycopg.Connection, table: str) -> list[str]:
     """A table's columns in order: loads select exactly these from a richer frame."""
     schema, name = table.split(".")
     return list(query_frame(conn, "queries/table_columns.sql", (schema, name))["column_name"])
-
-
-def _checksum(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def migrate(conn: psycopg.Connection, directory: Path | None = None) -> list[str]:
-    """Apply pending `NNN_*.sql` migrations in order, each in its own transaction.
-
-    Returns the names applied. Refuses to continue if an applied file has changed, because the
-    database would no longer match what the files say.
-    """
-    directory = directory or SQL_DIR / "migrations"
-    with conn.transaction():
-        conn.execute("CREATE SCHEMA IF NOT EXISTS meta")
-        conn.execute(
-            """CREATE TABLE IF NOT EXISTS meta.schema_migrations (
-                   version text PRIMARY KEY, checksum text NOT NULL,
-                   applied_at timestamptz NOT NULL DEFAULT now())"""
-        )
-        # One migrator at a time (setup DAG, stream processor and tests may race).
-        conn.execute("SELECT pg_advisory_xact_lock(7355608)")
-        applied = dict(
-            conn.execute("SELECT version, checksum FROM meta.schema_migrations").fetchall()
-        )
-        done: list[str] = []
-        for path in sorted(directory.glob("[0-9][0-9][0-9]_*.sql")):
-            text = path.read_text()
-            if path.name in applied:
-                if applied[path.name] != _checksum(text):
-                    raise MigrationError(
-                        f"{path}: changed after it was applied; add a new migration"
-                    )
-                continue
-            try:
-                conn.execute(text)
-            except psycopg.Error as e:
-                raise MigrationError(f"{path}: {e}") from e
-            conn.execute(
-                "INSERT INTO meta.schema_migrations (version, checksum) VALUES (%s, %s)",
-                (path.name, _checksum(text)),
-            )
-            done.append(path.name)
-        # Marts are views over the facts: re-created every time, so they follow the files.
-        if directory == SQL_DIR / "migrations":
-            for path in sorted((SQL_DIR / "marts").glob("*.sql")):
-                conn.execute(path.read_text())
-    return done
 
 
 CHUNK_ROWS = 20_000
@@ -172,6 +120,23 @@ def replace_rows(
         return copy_frame(conn, table, frame, columns)
 
 
+def replace_tables(
+    conn: psycopg.Connection,
+    loads: Sequence[tuple[str, pd.DataFrame]],
+    dependents: Sequence[str] = (),
+) -> dict[str, int]:
+    """Replace whole tables in one transaction: delete children first, COPY parents first.
+
+    `dependents` are emptied too: tables whose rows refer to the replaced ones and that a
+    later stage reloads (the schedules refer to the staff). Returns rows copied per table.
+    """
+    with conn.transaction():
+        for table in [*dependents, *(t for t, _ in reversed(loads))]:
+            schema, name = table.split(".")
+            conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, name)))
+        return {table: copy_frame(conn, table, frame) for table, frame in loads}
+
+
 def insert_rows(
     conn: psycopg.Connection, table: str, rows: Iterable[Sequence[object]], columns: Sequence[str]
 ) -> int:
@@ -204,21 +169,3 @@ def table_checksum(
     ).format(row, sql.SQL(", ").join(map(sql.Identifier, order_by)), sql.Identifier(schema, name))
     count, digest = conn.execute(q).fetchone()
     return int(count), str(digest)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m hospital_twin.io.warehouse migrate`: used by the stack scripts and compose."""
-    import sys
-
-    args = list(argv if argv is not None else sys.argv[1:])
-    if args != ["migrate"]:
-        print("usage: python -m hospital_twin.io.warehouse migrate", file=sys.stderr)
-        return 2
-    with connect() as conn:
-        applied = migrate(conn)
-    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

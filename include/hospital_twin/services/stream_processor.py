@@ -5,6 +5,10 @@ docker-compose start it).
 It consumes the event topics in batches, lands each batch durably (lake JSON + warehouse rows,
 see `streaming.land_batch`) and only then commits the batch's offsets. Several instances may
 run in one consumer group; the range assignor spreads partitions between them.
+
+It never migrates the warehouse: it checks, on every (re)connect, that no migration is pending
+and stops with the command to run if one is (`hospital_twin.io.migrations`), so a schema change
+happens once, at deployment, not whenever a consumer reconnects.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient
 
 from hospital_twin.io import kafka as streaming
-from hospital_twin.io import warehouse
+from hospital_twin.io import migrations, warehouse
 from hospital_twin.io.lake import Lake
 
 log = logging.getLogger("hospital_twin.services.stream_processor")
@@ -29,6 +33,7 @@ RECONNECT_SECONDS = 2.0
 
 
 def kafka_config() -> dict[str, str]:
+    """The broker from $HT_KAFKA_BOOTSTRAP (scripts/env.sh, compose): the one setting needed."""
     bootstrap = os.environ.get("HT_KAFKA_BOOTSTRAP")
     if not bootstrap:
         raise RuntimeError("HT_KAFKA_BOOTSTRAP is not set: where is the Kafka broker?")
@@ -36,6 +41,7 @@ def kafka_config() -> dict[str, str]:
 
 
 def make_consumer(config: dict[str, str], group_id: str = GROUP_ID) -> Consumer:
+    """A group member that commits by hand (after landing) and shares partitions by range."""
     return Consumer(
         {
             **config,
@@ -50,7 +56,12 @@ def make_consumer(config: dict[str, str], group_id: str = GROUP_ID) -> Consumer:
 def run(
     stop_after_idle: float | None = None, batch_size: int = 500, group_id: str = GROUP_ID
 ) -> streaming.Landed:
-    """Consume until SIGTERM/SIGINT (or `stop_after_idle` seconds without messages)."""
+    """Consume until SIGTERM/SIGINT (or `stop_after_idle` seconds without messages).
+
+    The service's entry point (tests call it with `stop_after_idle`). Offsets are committed only
+    after a batch is landed, so a crash re-delivers the batch instead of losing it, and the
+    landing is idempotent, so re-delivery does not duplicate rows. Returns the rows landed.
+    """
     config = kafka_config()
     streaming.ensure_topics(AdminClient(config))
     lake_stream = Lake.from_env().path("stream", "")
@@ -65,11 +76,11 @@ def run(
     signal.signal(signal.SIGINT, stop)
 
     total = streaming.Landed()
+    conn = _connect()  # first: with the schema behind, there is nothing to consume for
     consumer = make_consumer(config, group_id)
     dead_letter = Producer({**config, "enable.idempotence": True})  # no duplicate dead letters
     consumer.subscribe(list(streaming.LANDING_TABLES))
     idle_since = time.monotonic()
-    conn = _connect()
     while not stopping:
         batch = [m for m in consumer.consume(batch_size, timeout=1.0) if _ok(m)]
         if not batch:
@@ -97,15 +108,25 @@ def run(
 
 
 def _connect() -> psycopg.Connection:
-    """A warehouse connection, waiting for the warehouse when it is (re)starting."""
+    """A warehouse connection, waiting for the warehouse when it is (re)starting.
+
+    Raises `migrations.MigrationsPending` when the schema is behind the files: landing rows in
+    tables that are not there yet would only fail batch after batch.
+    """
     while True:
+        conn = None
         try:
             conn = warehouse.connect()
-            warehouse.migrate(conn)
+            migrations.require_current(conn)
             return conn
         except psycopg.OperationalError as e:
             log.warning("warehouse not reachable (%s); retrying", e)
-            time.sleep(RECONNECT_SECONDS)
+        except migrations.MigrationError:
+            conn.close()
+            raise
+        if conn is not None:
+            conn.close()
+        time.sleep(RECONNECT_SECONDS)
 
 
 def _ok(msg) -> bool:
@@ -118,11 +139,19 @@ def _ok(msg) -> bool:
 
 
 def main() -> None:
+    """`python -m hospital_twin.services.stream_processor`: run until stopped, log the totals.
+
+    Exits 1 with the reason (and the command to run) when the warehouse schema is not current.
+    """
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     log.info("stream processor starting (group %s)", GROUP_ID)
-    total = run()
+    try:
+        total = run()
+    except migrations.MigrationError as e:
+        log.error("cannot land events: %s", e)
+        raise SystemExit(1) from e
     log.info("stopped; landed %s, rejected %d", total.rows, total.rejected)
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import psycopg
 
 from hospital_twin.config import HospitalConfig, load_config
-from hospital_twin.io import warehouse
+from hospital_twin.io import migrations, warehouse
 from hospital_twin.io.lake import Lake, write_parquet
 from hospital_twin.setup import illness, population, schedules, workforce
 
@@ -133,7 +133,7 @@ def facilities_frame(config: HospitalConfig) -> pd.DataFrame:
 
 def load_reference(conn: psycopg.Connection, config: HospitalConfig) -> dict:
     """Calendar, wards and facilities: small dimensions every fact refers to."""
-    warehouse.migrate(conn)
+    migrations.require_current(conn)
     return replace_tables(
         conn,
         [
