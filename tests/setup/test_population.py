@@ -12,16 +12,14 @@ from hypothesis import strategies as st
 
 from hospital_twin.config import load_config
 from hospital_twin.rng import stream
+from hospital_twin.setup.names import draw_names
 from hospital_twin.setup.population import (
     COLUMNS,
     age_on,
     dates_whole_years_before,
-    draw_names,
     generate_population,
-    make_sa_ids,
-    sa_id_matches,
-    validate_sa_id,
 )
+from hospital_twin.setup.sa_ids import make_sa_ids, sa_id_matches, validate_sa_id
 
 CONFIG = load_config("small")
 N = 20_000

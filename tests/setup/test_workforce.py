@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from hospital_twin.config import load_config
-from hospital_twin.setup.population import age_on, validate_sa_id
+from hospital_twin.setup.population import age_on
+from hospital_twin.setup.sa_ids import validate_sa_id
 from hospital_twin.setup.workforce import (
     ADMIN_DEPARTMENT,
     COLUMNS,

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from hospital_twin.config import HospitalConfig
 from hospital_twin.rng import stream
-from hospital_twin.setup.population import take_strings
+from hospital_twin.setup.strings import take_strings
 
 COLUMNS = [
     "person_id", "condition", "category", "severity", "department", "chronic_condition", "remedy",

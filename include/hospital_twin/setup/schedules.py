@@ -22,7 +22,8 @@ import pyarrow as pa
 
 from hospital_twin.config import HospitalConfig
 from hospital_twin.contracts import DOCTOR_ROLES
-from hospital_twin.setup.population import DATE_DTYPE, take_strings
+from hospital_twin.setup.population import DATE_DTYPE
+from hospital_twin.setup.strings import take_strings
 from hospital_twin.setup.workforce import clinical_departments
 
 COLUMNS = [

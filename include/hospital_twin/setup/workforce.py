@@ -27,6 +27,7 @@ import pyarrow as pa
 from hospital_twin.config import HospitalConfig, PostGroup
 from hospital_twin.contracts import DOCTOR_ROLES
 from hospital_twin.rng import stream
+from hospital_twin.setup.names import draw_names
 from hospital_twin.setup.population import (
     DATE_DTYPE,
     FEMALE_SHARE,
@@ -34,10 +35,9 @@ from hospital_twin.setup.population import (
     age_on,
     dates_whole_years_before,
     draw_groups,
-    draw_names,
-    make_sa_ids,
-    take_strings,
 )
+from hospital_twin.setup.sa_ids import make_sa_ids
+from hospital_twin.setup.strings import take_strings
 
 COLUMNS = [
     "staff_id", "sa_id", "first_name", "last_name", "sex", "birth_date", "age", "post_group",
