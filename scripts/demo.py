@@ -6,8 +6,8 @@ import datetime as dt
 import os
 import time
 
-from hospital_twin.config import load_config
-from tests.support.airflow_api import AirflowAPI
+from hospital_twin.config import HospitalConfig, load_config
+from tests.support.airflow_client import AirflowClient
 
 
 def say(msg: str) -> None:
@@ -18,7 +18,15 @@ def main() -> None:
     profile = os.environ.get("HT_PROFILE", "default")
     days = int(os.environ.get("HT_DEMO_DAYS", "7"))
     config = load_config(profile)
-    api = AirflowAPI()
+    with AirflowClient() as api:
+        run_demo(api, profile, days, config)
+    base = os.environ["HT_API_URL"]
+    say(f"Airflow UI:          {base}  (login {api.user} / {os.environ['HT_ADMIN_PASSWORD']})")
+    say(f"Capacity dashboard:  {base}/hospital/dashboard")
+
+
+def run_demo(api: AirflowClient, profile: str, days: int, config: HospitalConfig) -> None:
+    """Setup, a backfill of `days` simulated days, then a capacity scenario run."""
     for dag_id in ("hospital_setup", "hospital_daily", "hospital_capacity_scenarios"):
         api.wait_for_dag(dag_id)
 
@@ -33,7 +41,7 @@ def main() -> None:
     t0 = time.monotonic()
     say(f"backfilling hospital_daily over {dates[0]} .. {dates[-1]} ...")
     backfill = api.backfill("hospital_daily", dates[0], dates[-1], reprocess="completed")
-    api.wait_for_backfill(backfill["id"], dates, timeout=600 + 300 * days)
+    api.wait_for_backfill(backfill, dates, timeout=600 + 300 * days)
     elapsed = time.monotonic() - t0
     say(f"{days} simulated days in {elapsed:.0f} s ({elapsed / days:.0f} s per daily run)")
 
@@ -44,10 +52,6 @@ def main() -> None:
     )
     api.wait_for_run("hospital_capacity_scenarios", run["dag_run_id"], timeout=1800)
     say(f"scenarios done in {time.monotonic() - t0:.0f} s")
-
-    base = os.environ["HT_API_URL"]
-    say(f"Airflow UI:          {base}  (login admin / {os.environ['HT_ADMIN_PASSWORD']})")
-    say(f"Capacity dashboard:  {base}/hospital/dashboard")
 
 
 if __name__ == "__main__":

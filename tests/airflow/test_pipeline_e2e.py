@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
 
-from hospital_twin.io import warehouse
+from hospital_twin.io import migrations, warehouse
 from hospital_twin.setup.population import validate_sa_id
-from tests.support.airflow_api import AirflowAPI
+from tests.support.airflow_client import AirflowClient, AirflowHTTPError, RunFailed
 
 pytestmark = pytest.mark.airflow
 DATES = ["2024-01-01", "2024-01-02", "2024-01-03"]
@@ -42,8 +41,9 @@ CHECKED = {
 
 
 @pytest.fixture(scope="module")
-def api() -> AirflowAPI:
-    return AirflowAPI()
+def api():
+    with AirflowClient() as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def dw():
 @pytest.fixture(scope="module", autouse=True)
 def clean_slate(dw) -> None:
     """Empty the test warehouse's data (schema and migrations stay) and the lake."""
-    warehouse.migrate(dw)
+    migrations.migrate(dw)
     tables = dw.execute(
         "SELECT format('%%I.%%I', schemaname, tablename) FROM pg_tables WHERE schemaname = ANY(%s)",
         (list(DATA_SCHEMAS),),
@@ -73,17 +73,17 @@ def _checksums(dw) -> dict:
     return {t: warehouse.table_checksum(dw, t, cols, order) for t, (cols, order) in CHECKED.items()}
 
 
-def test_setup_dag_loads_the_small_hospital_and_reruns_identically(api: AirflowAPI, dw) -> None:
+def test_setup_dag_loads_the_small_hospital_and_reruns_identically(api: AirflowClient, dw) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(Path(__file__).parents[2] / "dags")).get_dag("hospital_setup")
     api.wait_for_dag("hospital_setup")
     # dag.test() runs the tasks in this process: keep the real scheduler off this DAG meanwhile.
-    api.patch("/api/v2/dags/hospital_setup", {"is_paused": True})
+    api.set_paused("hospital_setup", True)
     try:
         run = dag.test(run_conf={"profile": "small"})
     finally:
-        api.patch("/api/v2/dags/hospital_setup", {"is_paused": False})
+        api.set_paused("hospital_setup", False)
     assert run.state == "success"
     assert _count(dw, "SELECT count(*) FROM dw.dim_person") == 50_000
     assert _count(dw, "SELECT count(*) FROM dw.person_illness") == 50_000
@@ -115,11 +115,12 @@ def test_setup_dag_loads_the_small_hospital_and_reruns_identically(api: AirflowA
     assert (lake / "state" / "schedules_2024-01.parquet").exists()
 
 
-def test_scheduler_backfill_simulates_three_days_in_order(api: AirflowAPI, dw) -> None:
+def test_scheduler_backfill_simulates_three_days_in_order(api: AirflowClient, dw) -> None:
     api.wait_for_dag("hospital_daily")
     backfill = api.backfill("hospital_daily", DATES[0], DATES[-1], reprocess="completed")
-    api.wait_for_backfill(backfill["id"], DATES, timeout=1500)
+    runs = api.wait_for_backfill(backfill, DATES, timeout=1500)
 
+    assert [r["run_type"] for r in runs] == ["backfill"] * 3
     assert _count(dw, "SELECT count(*) FROM meta.day_run") == 3
     assert _count(dw, "SELECT count(*) FROM dw.fact_ward_day") == 3 * 11
     per_day = dw.execute("SELECT sim_date, count(*) FROM dw.fact_visit GROUP BY 1").fetchall()
@@ -172,31 +173,34 @@ def test_scheduler_backfill_simulates_three_days_in_order(api: AirflowAPI, dw) -
         assert (lake / "processed" / f"admissions_{day}.csv").exists()
     assert _count(dw, "SELECT count(*) FROM mart.daily_kpis") == 3
 
-    run = next(
-        r for r in api.wait_for_dates("hospital_daily", DATES) if "01-02" in r["logical_date"]
-    )
-    log = api.task_log("hospital_daily", run["dag_run_id"], "retrain_forecaster")
+    second_day = runs[1]["dag_run_id"]
+    log = api.task_log("hospital_daily", second_day, "retrain_forecaster")
     assert "seasonal naive used: history too short" in log
-    log = api.task_log("hospital_daily", run["dag_run_id"], "simulate_flow")
+    log = api.task_log("hospital_daily", second_day, "simulate_flow")
     assert "census at the end of 2024-01-01" in log
 
 
-def test_rerunning_the_backfill_leaves_identical_warehouse_contents(api: AirflowAPI, dw) -> None:
+def test_rerunning_the_backfill_leaves_identical_warehouse_contents(api: AirflowClient, dw) -> None:
     before = _checksums(dw)
+    finished = dict(dw.execute("SELECT sim_date, finished_at FROM meta.day_run").fetchall())
     backfill = api.backfill("hospital_daily", DATES[0], DATES[-1], reprocess="completed")
-    api.wait_for_backfill(backfill["id"], DATES, timeout=1500)
+    api.wait_for_backfill(backfill, DATES, timeout=1500)
+    refinished = dict(dw.execute("SELECT sim_date, finished_at FROM meta.day_run").fetchall())
+    assert refinished.keys() == finished.keys()
+    assert all(refinished[d] > finished[d] for d in finished), "every day was simulated again"
     assert _checksums(dw) == before
 
 
-def test_a_day_whose_previous_day_is_missing_fails_naming_the_date(api: AirflowAPI) -> None:
+def test_a_day_whose_previous_day_is_missing_fails_naming_the_date(api: AirflowClient) -> None:
     run = api.trigger("hospital_daily", logical_date="2024-01-10T00:00:00Z")
-    with pytest.raises(AssertionError, match="simulate_flow"):
+    with pytest.raises(RunFailed) as failed:
         api.wait_for_run("hospital_daily", run["dag_run_id"], timeout=600)
+    assert "simulate_flow" in failed.value.failed_tasks
     log = api.task_log("hospital_daily", run["dag_run_id"], "simulate_flow")
     assert "run hospital_daily for 2024-01-09 first" in log
 
 
-def test_capacity_scenarios_fan_out_and_store_risk_curves(api: AirflowAPI, dw) -> None:
+def test_capacity_scenarios_fan_out_and_store_risk_curves(api: AirflowClient, dw) -> None:
     api.wait_for_dag("hospital_capacity_scenarios")
     conf = {
         "scenarios": ["baseline", "bed_closure"],
@@ -229,21 +233,20 @@ def test_capacity_scenarios_fan_out_and_store_risk_curves(api: AirflowAPI, dw) -
         ).fetchall()
     )
     assert closure["bed_closure"] >= closure["baseline"]  # longer stays need at least as many
-    tis = api.get(
-        f"/api/v2/dags/hospital_capacity_scenarios/dagRuns/{quote(run_id, safe='')}"
-        "/taskInstances?limit=100"
-    )["task_instances"]
+    tis = api.task_instances("hospital_capacity_scenarios", run_id)
     mapped = [t for t in tis if t["task_id"] == "simulate_scenario_wards"]
     assert len(mapped) == 2 * 3  # 2 scenarios x 3 chunks of 4 wards
     report = dw.execute("SELECT report_path FROM capacity.run WHERE run_id = %s", (run_id,))
     assert Path(report.fetchone()[0]).exists()
 
 
-def test_invalid_scenario_params_are_refused_with_a_clear_message(api: AirflowAPI) -> None:
-    with pytest.raises(AssertionError, match="400|422"):
+def test_invalid_scenario_params_are_refused_with_a_clear_message(api: AirflowClient) -> None:
+    with pytest.raises(AirflowHTTPError) as refused:
         api.trigger("hospital_capacity_scenarios", {"runs": 5})
+    assert refused.value.status_code == 400 and "runs" in refused.value.body
     run = api.trigger("hospital_capacity_scenarios", {"scenarios": ["heatwave"]})
-    with pytest.raises(AssertionError, match="prepare_inputs"):
+    with pytest.raises(RunFailed) as failed:
         api.wait_for_run("hospital_capacity_scenarios", run["dag_run_id"], timeout=600)
+    assert "prepare_inputs" in failed.value.failed_tasks
     log = api.task_log("hospital_capacity_scenarios", run["dag_run_id"], "prepare_inputs")
     assert "scenarios: unknown ['heatwave']" in log
