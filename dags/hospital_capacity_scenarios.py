@@ -63,6 +63,8 @@ def _study(params):
 def hospital_capacity_scenarios():
     @task(inlets=[Asset(DAILY_ASSET_URI)])
     def prepare_inputs(params=None, logical_date=None, run_id=None, dag_run=None) -> dict:
+        """The study's inputs as of the latest simulated day: arrival intensity, LOS and
+        census per ward, written to reports/<run id>/; the work items to map."""
         from airflow.sdk.exceptions import AirflowSkipException
 
         from hospital_twin.contracts import StudyParamsError
@@ -89,10 +91,16 @@ def hospital_capacity_scenarios():
 
     @task
     def work_items(prepared: dict) -> list[dict]:
+        """One mapped task per scenario and chunk of wards."""
         return [{**item, "origin": prepared["origin"]} for item in prepared["work"]]
 
-    @task(map_index_template="{{ task.op_kwargs['item']['scenario'] }}")
+    # A mapped task does not take its documentation from the docstring: give it explicitly.
+    @task(
+        map_index_template="{{ task.op_kwargs['item']['scenario'] }}",
+        doc_md="Monte Carlo risk curves of one scenario for a few wards.",
+    )
     def simulate_scenario_wards(item: dict, params=None, run_id=None) -> dict:
+        """Monte Carlo risk curves of one scenario for a few wards."""
         from hospital_twin.tasks import capacity as capacity_stage
 
         config, study = _study(params)
@@ -105,6 +113,7 @@ def hospital_capacity_scenarios():
 
     @task
     def collect_results(prepared: dict, _chunks: list, params=None, run_id=None) -> dict:
+        """Join the chunks, cross-check with SimPy, store the run and write the report."""
         from hospital_twin.tasks import capacity as capacity_stage
 
         config, study = _study(params)

@@ -57,6 +57,8 @@ def _config():
 def hospital_daily():
     @task(inlets=[Asset(SETUP_ASSET_URI)])
     def generate_visits(logical_date=None, dag_run=None) -> dict:
+        """D's visits into the lake and dw.fact_visit; the timetable's run for a day the
+        simulation has not reached skips."""
         from airflow.sdk.exceptions import AirflowSkipException
 
         from hospital_twin.tasks import daily as daily_stage
@@ -74,6 +76,8 @@ def hospital_daily():
 
     @task(depends_on_past=True)
     def simulate_flow(_visits: dict, logical_date=None) -> dict:
+        """SimPy patient flow of D from the census at the end of D-1: admissions_D.csv,
+        census, ward-day, discharge and move facts. Fails at once when D-1 is missing."""
         from airflow.sdk.exceptions import AirflowFailException
 
         from hospital_twin.tasks import daily as daily_stage
@@ -89,6 +93,8 @@ def hospital_daily():
 
     @task
     def ingest_admissions(_flow: dict, logical_date=None) -> dict:
+        """Validate admissions_D.csv and COPY it in one transaction; a bad file goes to
+        failed/ with a .reason."""
         from hospital_twin.tasks import daily as daily_stage
 
         day = sim_day(logical_date)
@@ -99,6 +105,7 @@ def hospital_daily():
 
     @task
     def publish_events(_ingested: dict, logical_date=None) -> dict:
+        """D's emergency transports and transfers to Kafka, keyed by patient id."""
         from airflow.providers.apache.kafka.hooks.client import KafkaAdminClientHook
         from airflow.providers.apache.kafka.hooks.produce import KafkaProducerHook
 
@@ -121,6 +128,8 @@ def hospital_daily():
 
     @task.sensor(poke_interval=5, timeout=2 * LANDING_TIMEOUT.total_seconds(), mode="reschedule")
     def await_stream_landed(published: dict, logical_date=None) -> PokeReturnValue:
+        """Wait until the stream processor landed every event of D; fail with per-topic
+        counts once the deadline passes."""
         from airflow.sdk.exceptions import AirflowFailException
 
         from hospital_twin.io import kafka as streaming
@@ -141,6 +150,8 @@ def hospital_daily():
 
     @task
     def retrain_forecaster(_ingested: dict, logical_date=None) -> dict:
+        """Retrain the LightGBM Poisson arrival forecaster on history up to D (seasonal
+        naive while history is short) and store its forecasts."""
         from hospital_twin.tasks import forecast as forecast_stage
 
         day = sim_day(logical_date)
@@ -154,6 +165,7 @@ def hospital_daily():
 
     @task(outlets=[Asset(DAILY_ASSET_URI)])
     def record_day(_landed, _forecast, logical_date=None) -> dict:
+        """Mark D complete and update the daily asset the capacity study waits for."""
         from hospital_twin.tasks import daily as daily_stage
 
         with warehouse() as conn:

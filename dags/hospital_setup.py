@@ -25,6 +25,7 @@ import pendulum
 from airflow.sdk import Asset, Param, dag, task
 from common.glue import lake, warehouse
 
+from hospital_twin.config import profile_names
 from hospital_twin.contracts import SETUP_ASSET_URI
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def _config(params):
         "profile": Param(
             "default",
             type="string",
-            enum=["default", "small"],
+            enum=profile_names(),
             title="Hospital profile",
             description="Which configs/<profile>.yaml describes the hospital.",
         ),
@@ -70,6 +71,7 @@ def _config(params):
 def hospital_setup():
     @task
     def load_reference(params=None) -> dict:
+        """Calendar, wards and facilities: the small dimensions every fact refers to."""
         with warehouse() as conn:
             from hospital_twin.tasks import setup as setup_stage
 
@@ -79,6 +81,7 @@ def hospital_setup():
 
     @task
     def build_population(params=None) -> dict:
+        """People with SA ID numbers and their illness profiles, written to the lake's batch/."""
         from hospital_twin.tasks import setup as setup_stage
 
         summary = setup_stage.build_population(_config(params), lake())
@@ -87,6 +90,7 @@ def hospital_setup():
 
     @task
     def load_population(_built: dict) -> dict:
+        """COPY the people and their illnesses into the warehouse, replacing an earlier setup's."""
         from hospital_twin.tasks import setup as setup_stage
 
         with warehouse() as conn:
@@ -96,6 +100,7 @@ def hospital_setup():
 
     @task
     def build_workforce(params=None) -> dict:
+        """Staff, the reserve pool and their quarterly retirement and hiring, as lake files."""
         from hospital_twin.tasks import setup as setup_stage
 
         summary = setup_stage.build_workforce(_config(params), lake())
@@ -104,6 +109,7 @@ def hospital_setup():
 
     @task
     def load_workforce(_built: dict) -> dict:
+        """COPY the staff dimension and the quarterly snapshots into the warehouse."""
         from hospital_twin.tasks import setup as setup_stage
 
         with warehouse() as conn:
@@ -113,6 +119,7 @@ def hospital_setup():
 
     @task
     def build_schedules(_workforce: dict, params=None) -> dict:
+        """Monthly 21-day rotations over the simulation calendar, from each quarter's staff."""
         from hospital_twin.tasks import setup as setup_stage
 
         summary = setup_stage.build_schedules(_config(params), lake())
@@ -121,6 +128,7 @@ def hospital_setup():
 
     @task
     def load_schedules(_built: dict, _staff: dict) -> dict:
+        """COPY the shift schedules into the warehouse."""
         from hospital_twin.tasks import setup as setup_stage
 
         with warehouse() as conn:
@@ -130,6 +138,7 @@ def hospital_setup():
 
     @task(outlets=[SETUP_DONE])
     def mark_setup_done(_people: dict, _shifts: dict, params=None) -> dict:
+        """Record the profile, size and seed the daily run reads; update the setup asset."""
         from hospital_twin.tasks import setup as setup_stage
 
         state = setup_stage.record_setup(lake(), params["profile"], _config(params))

@@ -23,6 +23,7 @@ from airflow.sdk import dag, task
 def stack_smoke():
     @task
     def check_services(ds=None) -> dict:
+        """Reach the warehouse through the Airflow connection and log its version."""
         from airflow.providers.postgres.hooks.postgres import PostgresHook
 
         version = PostgresHook(postgres_conn_id="hospital_dw").get_first("SELECT version()")[0]

@@ -327,3 +327,8 @@ def load_scenario(name: str | Path, config: HospitalConfig | None = None) -> Sce
 
 def scenario_names() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+def profile_names() -> list[str]:
+    """The shipped hospital profiles (configs/<name>.yaml): the setup form's choices."""
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
