@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from hospital_twin.config import load_config
+from hospital_twin.contracts import DOCTOR_ROLES, NURSE_ROLES
 from hospital_twin.day import events, flow
 from hospital_twin.day.visits import VisitSampler, generate_visits
 from tests.support import factories
@@ -66,8 +67,8 @@ def test_one_transport_per_ambulance_arrival_with_the_crew_on_duty():
         emt = roster.loc[e["emt_id"]]
         assert emt["role"] == "EMT" and emt["department"] == "Emergency Room"
         assert emt["shift_start"] <= arrived < emt["shift_end"]
-        assert roster.loc[e["physician_id"], "role"] in flow.DOCTOR_ROLES
-        assert roster.loc[e["nurse_id"], "role"] in flow.NURSE_ROLES
+        assert roster.loc[e["physician_id"], "role"] in DOCTOR_ROLES
+        assert roster.loc[e["nurse_id"], "role"] in NURSE_ROLES
 
 
 def test_transport_times_follow_the_configured_mean_and_sd():

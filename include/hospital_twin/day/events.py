@@ -27,7 +27,7 @@ import pandas as pd
 
 from hospital_twin.config import HospitalConfig
 from hospital_twin.contracts import DOCTOR_ROLES, EMT_ROLES, NURSE_ROLES, TOPICS
-from hospital_twin.day.flow import pick_on_duty
+from hospital_twin.day.staffing import pick_on_duty
 from hospital_twin.rng import stream
 
 SCHEMA_VERSION = 1

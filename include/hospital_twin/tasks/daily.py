@@ -1,24 +1,33 @@
 """One simulated day D, stage by stage: what each task of `hospital_daily` does.
 
-D's flow starts from the census the warehouse holds for the end of D-1 (or the warm-up state
-on the simulation's first day), and every load replaces D's rows in one transaction, so a
+The day itself is computed by the pure core, `day.run.run_day`; these functions read its
+inputs (the lake's visits, population and shifts, and the census the warehouse holds for the
+end of D-1, or the warm-up state on the simulation's first day) and write what it returns.
+`generate_visits` draws D's visits in a task of its own; `simulate_flow` runs the rest of the
+day on those visits and writes the admissions batch file, D's ward facts and D's events (the
+events file `publish_events` reads). Every load replaces D's rows in one transaction, so a
 re-run of D, or of a whole backfill, leaves the warehouse exactly as before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import time
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import psycopg
 
 from hospital_twin.config import HospitalConfig
-from hospital_twin.day import events, flow, visits
+from hospital_twin.contracts import ADMISSION_COLUMNS
+from hospital_twin.day import flow, visits
+from hospital_twin.day.run import DayResult, run_day
 from hospital_twin.io import warehouse
-from hospital_twin.io.ingest import ADMISSION_COLUMNS, References, ingest_admissions
+from hospital_twin.io.ingest import References, ingest_admissions
 from hospital_twin.io.lake import Lake, write_csv, write_parquet
-from hospital_twin.rng import stream
 from hospital_twin.tasks.setup import (
     PEOPLE,
     SetupMissing,
@@ -93,41 +102,49 @@ def not_ready(conn: psycopg.Connection, lake: Lake, day: dt.date) -> str | None:
 def simulate_flow(
     conn: psycopg.Connection, config: HospitalConfig, lake: Lake, day: dt.date
 ) -> dict:
-    """SimPy flow of D; writes admissions_D.csv to batch/ and D's census, ward and bed facts."""
+    """D's flow, admitting staff and events (run_day) on the visits generate_visits wrote.
+
+    Writes admissions_D.csv and events_D.json to batch/ (for ingest_admissions and
+    publish_events) and D's census, ward, discharge and move facts to the warehouse.
+    """
     t0 = time.perf_counter()
     day_visits = pd.read_parquet(_visitors_path(lake, day))
-    people, _ = read_people(lake)
+    people, profiles = read_people(lake)
     census, origin = previous_census(conn, config, day, people["person_id"].to_numpy())
-    result = flow.simulate_day(config, day, day_visits, census)
     shifts = schedule_for_day(lake, day)
-    admissions = flow.assign_admitting_staff(
-        result.admissions, shifts, stream(config.seed, day, "admitting_staff"), config
-    )
-    write_csv(admissions[ADMISSION_COLUMNS], lake.admissions(day))
-    census_end = result.census_end.assign(sim_date=day)
+    result = run_day(config, day, people, profiles, census, shifts, day_visits=day_visits)
+    write_csv(result.admissions[ADMISSION_COLUMNS], lake.admissions(day))
+    _write_events(result, _events_path(lake, day))
+    _load_flow_facts(conn, day, result)
+    return {
+        "started_from": origin,
+        **result.summary(),
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+
+
+def _load_flow_facts(conn: psycopg.Connection, day: dt.date, result: DayResult) -> None:
+    """Replace D's census, ward-day, discharge and move rows in one transaction."""
     with conn.transaction():
         for table, frame in (
-            ("dw.census_state", census_end),
-            ("dw.fact_ward_day", result.ward_day),
-            ("dw.fact_discharge", result.discharges),
-            ("dw.fact_ward_move", result.moves),
+            ("dw.census_state", result.census_end.assign(sim_date=day)),
+            ("dw.fact_ward_day", result.flow.ward_day),
+            ("dw.fact_discharge", result.flow.discharges),
+            ("dw.fact_ward_move", result.flow.moves),
         ):
             cols = warehouse.table_columns(conn, table)
             warehouse.replace_rows(conn, table, frame[cols], where={"sim_date": day})
-    wd = result.ward_day
-    return {
-        "started_from": origin,
-        "census_start": len(census),
-        "census_end": len(census_end),
-        "admissions": int((admissions["status"] != "refused").sum()),
-        "refused": int((admissions["status"] == "refused").sum()),
-        "discharges": len(result.discharges),
-        "moves": len(result.moves),
-        "occupancy_pct": round(
-            float(100 * wd["occupancy_end"].sum() / max(wd["beds"].sum(), 1)), 1
-        ),
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
+
+
+def _events_path(lake: Lake, day: dt.date) -> Path:
+    return lake.path("batch", f"events_{day:%Y-%m-%d}.json")
+
+
+def _write_events(result: DayResult, path: Path) -> None:
+    """D's events per topic as one JSON file, written atomically (a re-run replaces it)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(result.events, ensure_ascii=False))
+    os.replace(tmp, path)
 
 
 def references(conn: psycopg.Connection, config: HospitalConfig, lake: Lake) -> References:
@@ -150,21 +167,12 @@ def ingest(conn: psycopg.Connection, config: HospitalConfig, lake: Lake, day: dt
 
 def build_events(
     conn: psycopg.Connection, config: HospitalConfig, lake: Lake, day: dt.date
-) -> dict[str, list[dict]]:
-    """D's emergency transports and patient transfers, per topic."""
-    day_visits = pd.read_parquet(_visitors_path(lake, day))
-    admissions = pd.read_csv(
-        lake.path("processed", lake.admissions(day).name),
-        parse_dates=["arrival_time", "admitted_at", "expected_discharge_at", "discharged_at"],
-    )
-    moves = warehouse.query_frame(conn, "queries/ward_moves_for_day.sql", (day,))
-    shifts = schedule_for_day(lake, day)
-    return {
-        events.TOPICS["emergency_transport"]: events.emergency_transports(
-            config, day, day_visits, shifts
-        ),
-        events.TOPICS["patient_transfer"]: events.patient_transfers(config, day, admissions, moves),
-    }
+) -> dict[str, list[dict[str, Any]]]:
+    """D's emergency transports and patient transfers, per topic, as simulate_flow wrote them."""
+    path = _events_path(lake, day)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found; run the simulate_flow task for {day} first")
+    return json.loads(path.read_text())
 
 
 def record_published(conn: psycopg.Connection, day: dt.date, counts: dict[str, int]) -> None:
