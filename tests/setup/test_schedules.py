@@ -168,3 +168,14 @@ def test_on_duty_selects_the_shifts_in_progress(march):
 
 def test_same_staff_give_identical_schedules(staff, march):
     pd.testing.assert_frame_equal(monthly_schedule(CONFIG, staff, 2024, 3), march)
+
+
+def test_a_month_is_scheduled_from_the_latest_quarter_started_by_its_first_day():
+    from hospital_twin.setup.schedules import roster_quarter
+
+    quarters = [dt.date(2024, 1, 15), dt.date(2024, 4, 1), dt.date(2024, 7, 1)]
+    assert roster_quarter(dt.date(2024, 4, 1), quarters) == dt.date(2024, 4, 1)
+    assert roster_quarter(dt.date(2024, 6, 1), quarters) == dt.date(2024, 4, 1)
+    assert roster_quarter(dt.date(2024, 12, 1), quarters) == dt.date(2024, 7, 1)
+    # The first month starts before the simulation's first snapshot: that snapshot staffs it.
+    assert roster_quarter(dt.date(2024, 1, 1), reversed(quarters)) == dt.date(2024, 1, 15)

@@ -200,3 +200,27 @@ def test_evolution_is_deterministic(staff, reserve, evolved):
     pd.testing.assert_frame_equal(summary, evolved[1])
     for quarter, frame in snapshots.items():
         pd.testing.assert_frame_equal(frame, evolved[0][quarter])
+
+
+def test_the_staff_dimension_holds_everyone_once_as_first_listed():
+    from hospital_twin.setup.workforce import staff_dimension
+
+    later = pd.DataFrame({"staff_id": ["S1", "S2"], "status": ["retired", "active"]})
+    initial = pd.DataFrame({"staff_id": ["S1", "S3"], "status": ["active", "active"]})
+    reserve = pd.DataFrame({"staff_id": ["R1"], "status": ["reserve"]})
+    dim = staff_dimension([later, initial, reserve])
+    assert dim["staff_id"].tolist() == ["S1", "S2", "S3", "R1"]
+    assert dim.set_index("staff_id").loc["S1", "status"] == "retired"
+
+
+def test_workforce_summary_rows_are_one_json_document_per_quarter(evolved):
+    import json
+
+    from hospital_twin.setup.workforce import summary_records
+
+    _, summary = evolved
+    rows = summary_records(summary)
+    assert rows["quarter_start"].tolist() == [q.date() for q in summary["quarter"]]
+    first = json.loads(rows["summary"].iloc[0])
+    assert first["headcount"] == summary["headcount"].iloc[0]
+    assert set(first) == set(summary.columns)

@@ -14,7 +14,7 @@ day is reassigned (doctors first), and the row records `reassigned` and `reassig
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -190,3 +190,10 @@ def shifts_touching(monthly: Sequence[pd.DataFrame], day: dt.date) -> pd.DataFra
     frame = pd.concat(monthly, ignore_index=True).drop_duplicates()
     start, end = pd.Timestamp(day), pd.Timestamp(day) + pd.Timedelta(days=1)
     return frame[(frame["shift_start"] < end) & (frame["shift_end"] > start)].reset_index(drop=True)
+
+
+def roster_quarter(month_start: dt.date, quarters: Iterable[dt.date]) -> dt.date:
+    """The staff snapshot a month is scheduled from: the latest quarter started by the month's
+    first day (the first quarter for a month before every snapshot)."""
+    quarters = list(quarters)
+    return max((q for q in quarters if q <= month_start), default=min(quarters))

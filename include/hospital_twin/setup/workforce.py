@@ -19,6 +19,8 @@ numbers from separate blocks so a hired candidate never duplicates a serving mem
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -318,3 +320,22 @@ def _summary_row(
         "reserve_remaining": pool,
         **{g.name: int(posts.get(g.name, 0)) for g in config.workforce.post_groups},
     }
+
+
+def staff_dimension(employed: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """dim_staff: everyone who is or was on the staff, or in the reserve, once each.
+
+    `employed` lists the quarterly snapshots in date order, then the initial staff and the
+    reserve; a person keeps their row from the first frame that holds them.
+    """
+    return pd.concat(employed, ignore_index=True).drop_duplicates("staff_id", keep="first")
+
+
+def summary_records(summary: pd.DataFrame) -> pd.DataFrame:
+    """workforce_summary rows: each quarter's summary (from `evolve_quarterly`) as JSON text."""
+    return pd.DataFrame(
+        {
+            "quarter_start": pd.to_datetime(summary["quarter"]).dt.date,
+            "summary": [json.dumps(r, default=str) for r in summary.to_dict(orient="records")],
+        }
+    )

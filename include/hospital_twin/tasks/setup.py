@@ -1,9 +1,11 @@
 """The one-time setup, stage by stage: what each task of `hospital_setup` does.
 
-Each stage writes its files to the lake's `batch/`, loads them into the warehouse with COPY
-(replacing the previous setup's rows in one transaction, so re-running setup gives the same
-rows) and moves them to `processed/`, where the daily run reads them. `state/setup.json`
-records which profile, size and seed the twin was set up with: the daily run reads it.
+Each stage builds its frames in the core (`hospital_twin.setup`), writes them to the lake's
+`batch/`, loads them into the warehouse with COPY (replacing the previous setup's rows in one
+transaction, so re-running setup gives the same rows) and moves them to `processed/`, where the
+daily run reads them. `state/setup.json` records which profile, size and seed the twin was set
+up with: the daily run reads it. The warehouse schema must be current before setup starts:
+`load_reference` checks, and names the command to run when it is not.
 """
 
 from __future__ import annotations
@@ -11,9 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Sequence
 
-import holidays
 import pandas as pd
 import psycopg
 
@@ -21,120 +21,28 @@ from hospital_twin.config import HospitalConfig, load_config
 from hospital_twin.io import migrations, warehouse
 from hospital_twin.io.lake import Lake, write_parquet
 from hospital_twin.setup import illness, population, schedules, workforce
+from hospital_twin.setup.calendar import calendar
+from hospital_twin.setup.reference import facilities_frame, wards_frame
 
 SETUP_STATE = "setup.json"
 PEOPLE = "people_data.parquet"
 ILLNESS = "population_with_illnesses.parquet"
 STAFF = "staff_data.parquet"
 RESERVE = "reserve_pool.parquet"
-SEASONS = {
-    12: "summer",
-    1: "summer",
-    2: "summer",
-    3: "autumn",
-    4: "autumn",
-    5: "autumn",
-    6: "winter",
-    7: "winter",
-    8: "winter",
-    9: "spring",
-    10: "spring",
-    11: "spring",
-}
 
 
 class SetupMissing(RuntimeError):
     """The daily run needs the setup's outputs and they are not there."""
 
 
-def replace_tables(
-    conn: psycopg.Connection,
-    loads: Sequence[tuple[str, pd.DataFrame]],
-    dependents: Sequence[str] = (),
-) -> dict:
-    """Replace whole tables in one transaction: delete children first, COPY parents first.
-
-    `dependents` are emptied too: tables whose rows refer to the replaced ones and that a
-    later stage reloads (the schedules refer to the staff).
-    """
-    with conn.transaction():
-        for table in [*dependents, *(t for t, _ in reversed(loads))]:
-            schema, name = table.split(".")
-            conn.execute(
-                psycopg.sql.SQL("DELETE FROM {}").format(psycopg.sql.Identifier(schema, name))
-            )
-        return {table: warehouse.copy_frame(conn, table, frame) for table, frame in loads}
-
-
-def calendar(config: HospitalConfig) -> pd.DataFrame:
-    """dim_date rows for the simulation calendar plus a year of forecast horizon."""
-    end = config.simulation.end_date + dt.timedelta(days=366)
-    days = pd.date_range(config.simulation.start_date, end, freq="D")
-    za = holidays.country_holidays("ZA", years=range(days[0].year, days[-1].year + 1))
-    names = [za.get(d.date()) for d in days]
-    return pd.DataFrame(
-        {
-            "date_key": days.date,
-            "year": days.year,
-            "quarter": days.quarter,
-            "month": days.month,
-            "day_of_week": days.dayofweek,
-            "is_weekend": days.dayofweek >= 5,
-            "is_holiday": [n is not None for n in names],
-            "holiday_name": names,
-            "season": [SEASONS[m] for m in days.month],
-        }
-    )
-
-
-def wards_frame(config: HospitalConfig) -> pd.DataFrame:
-    inpatient = pd.DataFrame(
-        [
-            {
-                "ward": w.name,
-                "department": w.department,
-                "kind": "inpatient",
-                "beds": w.beds,
-                "daily_capacity": None,
-                "los_dist": w.los.dist,
-                "los_mean_days": w.los.mean_days,
-                "los_sd_days": w.los.sd_days,
-            }
-            for w in config.wards
-        ]
-    )
-    outpatient = pd.DataFrame(
-        [
-            {
-                "ward": name,
-                "department": name,
-                "kind": "outpatient",
-                "beds": 0,
-                "daily_capacity": cap,
-                "los_dist": None,
-                "los_mean_days": None,
-                "los_sd_days": None,
-            }
-            for name, cap in config.visits.outpatient_capacity.items()
-        ]
-    )
-    return pd.concat([inpatient, outpatient], ignore_index=True).astype({"daily_capacity": "Int64"})
-
-
-def facilities_frame(config: HospitalConfig) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {"facility": f, "kind": kind}
-            for kind, names in config.events.destinations.items()
-            for f in names
-        ]
-    )
-
-
 def load_reference(conn: psycopg.Connection, config: HospitalConfig) -> dict:
-    """Calendar, wards and facilities: small dimensions every fact refers to."""
+    """Calendar, wards and facilities: the small dimensions every fact refers to.
+
+    The first task of setup, so it is where a warehouse whose migrations have not run is
+    caught (`migrations.MigrationsPending`, naming the command), before hours of building.
+    """
     migrations.require_current(conn)
-    return replace_tables(
+    return warehouse.replace_tables(
         conn,
         [
             ("dw.dim_date", calendar(config)),
@@ -145,7 +53,10 @@ def load_reference(conn: psycopg.Connection, config: HospitalConfig) -> dict:
 
 
 def build_population(config: HospitalConfig, lake: Lake) -> dict:
-    """People and their illness profiles, written to `batch/`."""
+    """People and their illness profiles, written to `batch/`.
+
+    Built apart from the load so a failed load retries without re-drawing millions of people.
+    """
     t0 = time.perf_counter()
     people = population.generate_population(config)
     profiles = illness.assign_illness_profiles(config, people)
@@ -159,10 +70,12 @@ def build_population(config: HospitalConfig, lake: Lake) -> dict:
 
 
 def load_population(conn: psycopg.Connection, lake: Lake) -> dict:
+    """People, the condition catalogue and illness profiles into the warehouse, in one
+    transaction; the files then move to `processed/`, where the daily run reads them."""
     people = pd.read_parquet(lake.path("batch", PEOPLE))
     profiles = pd.read_parquet(lake.path("batch", ILLNESS))
     conditions = illness.condition_catalogue()
-    loaded = replace_tables(
+    loaded = warehouse.replace_tables(
         conn,
         [
             ("dw.dim_person", people[warehouse.table_columns(conn, "dw.dim_person")]),
@@ -176,7 +89,10 @@ def load_population(conn: psycopg.Connection, lake: Lake) -> dict:
 
 
 def build_workforce(config: HospitalConfig, lake: Lake) -> dict:
-    """Staff, reserve pool and the quarterly evolution, with a snapshot file per quarter."""
+    """Staff, reserve pool and the quarterly evolution, with a snapshot file per quarter.
+
+    The snapshots are what the schedules and each simulated day staff the wards from.
+    """
     staff = workforce.generate_staff(config)
     reserve = workforce.generate_reserve_pool(config)
     snapshots, summary = workforce.evolve_quarterly(config, staff, reserve)
@@ -196,11 +112,13 @@ def everyone_employed(lake: Lake) -> pd.DataFrame:
         pd.read_parquet(lake.path("batch", STAFF)),
         pd.read_parquet(lake.path("batch", RESERVE)),
     ]
-    latest = pd.concat(frames, ignore_index=True).drop_duplicates("staff_id", keep="first")
-    return latest
+    return workforce.staff_dimension(frames)
 
 
 def load_workforce(conn: psycopg.Connection, lake: Lake) -> dict:
+    """Staff, quarterly snapshots and the workforce summary into the warehouse, in one
+    transaction that also empties the schedules (they refer to the staff; the next task
+    reloads them)."""
     staff = everyone_employed(lake)
     snapshots = []
     for path in sorted(lake.path("state", "").glob("staff_active_*.parquet")):
@@ -209,18 +127,12 @@ def load_workforce(conn: psycopg.Connection, lake: Lake) -> dict:
         snapshots.append(frame)
     quarterly = pd.concat(snapshots, ignore_index=True)
     summary = pd.read_parquet(lake.path("state", "workforce_summary.parquet"))
-    summary_rows = pd.DataFrame(
-        {
-            "quarter_start": pd.to_datetime(summary["quarter"]).dt.date,
-            "summary": [json.dumps(r, default=str) for r in summary.to_dict(orient="records")],
-        }
-    )
-    loaded = replace_tables(
+    loaded = warehouse.replace_tables(
         conn,
         [
             ("dw.dim_staff", staff[warehouse.table_columns(conn, "dw.dim_staff")]),
             ("dw.staff_quarterly", quarterly[warehouse.table_columns(conn, "dw.staff_quarterly")]),
-            ("dw.workforce_summary", summary_rows),
+            ("dw.workforce_summary", workforce.summary_records(summary)),
         ],
         dependents=["dw.fact_schedule"],
     )
@@ -230,7 +142,10 @@ def load_workforce(conn: psycopg.Connection, lake: Lake) -> dict:
 
 
 def build_schedules(config: HospitalConfig, lake: Lake) -> dict:
-    """Monthly schedules over the simulation calendar, from that quarter's active staff."""
+    """Monthly schedules over the simulation calendar, from that quarter's active staff.
+
+    One file per month, so a simulated day reads only its own month (and the one before).
+    """
     months = pd.period_range(config.simulation.start_date, config.simulation.end_date, freq="M")
     snapshots = {
         dt.date.fromisoformat(p.stem.removeprefix("staff_active_")): p
@@ -239,8 +154,7 @@ def build_schedules(config: HospitalConfig, lake: Lake) -> dict:
     shifts = reassigned = 0
     _remove(lake, "schedules_*.parquet")
     for month in months:
-        first = month.start_time.date()
-        quarter = max((q for q in snapshots if q <= first), default=min(snapshots))
+        quarter = schedules.roster_quarter(month.start_time.date(), snapshots)
         staff = pd.read_parquet(snapshots[quarter])
         frame = schedules.monthly_schedule(config, staff, month.year, month.month)
         write_parquet(frame, lake.schedules(month.year, month.month))
@@ -250,16 +164,13 @@ def build_schedules(config: HospitalConfig, lake: Lake) -> dict:
 
 
 def load_schedules(conn: psycopg.Connection, lake: Lake) -> dict:
+    """Every month's shifts into `dw.fact_schedule`, replacing the table in one transaction."""
     frames = [
         pd.read_parquet(p) for p in sorted(lake.path("state", "").glob("schedules_*.parquet"))
     ]
     frame = pd.concat(frames, ignore_index=True)
-    with conn.transaction():
-        conn.execute("DELETE FROM dw.fact_schedule")
-        rows = warehouse.copy_frame(
-            conn, "dw.fact_schedule", frame[warehouse.table_columns(conn, "dw.fact_schedule")]
-        )
-    return {"dw.fact_schedule": rows}
+    columns = warehouse.table_columns(conn, "dw.fact_schedule")
+    return warehouse.replace_tables(conn, [("dw.fact_schedule", frame[columns])])
 
 
 def _remove(lake: Lake, pattern: str) -> None:
@@ -268,6 +179,10 @@ def _remove(lake: Lake, pattern: str) -> None:
 
 
 def record_setup(lake: Lake, profile: str, config: HospitalConfig) -> dict:
+    """Write `state/setup.json`: the profile, size and seed the daily run must simulate with.
+
+    Written last, so its presence means the whole setup finished.
+    """
     state = {
         "profile": profile,
         "population_size": config.population.size,
