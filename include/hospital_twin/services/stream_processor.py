@@ -130,6 +130,7 @@ def _connect() -> psycopg.Connection:
 
 
 def _ok(msg) -> bool:
+    """A message to land; partition ends are skipped quietly, other errors are logged."""
     err = msg.error()
     if err is None:
         return True
