@@ -1,0 +1,103 @@
+"""The daily tasks write exactly what run_day computes, and a day continues from D-1's census.
+
+Integration: a scratch warehouse (the `dw` fixture) and a lake in a temporary directory, with
+a small population and a schedule standing in for the setup's outputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from hospital_twin.config import load_config
+from hospital_twin.contracts import ADMISSION_COLUMNS, ADMISSION_TIMESTAMPS
+from hospital_twin.day import flow
+from hospital_twin.day.run import run_day
+from hospital_twin.io import warehouse
+from hospital_twin.io.lake import Lake, write_parquet
+from hospital_twin.tasks import daily
+from hospital_twin.tasks.setup import ILLNESS, PEOPLE, SETUP_STATE, read_people, schedule_for_day
+from tests.support import factories
+
+pytestmark = pytest.mark.integration
+CONFIG = load_config("small", population={"size": 3000})
+DAY = CONFIG.simulation.start_date
+NEXT = DAY + dt.timedelta(days=1)
+
+
+@pytest.fixture
+def lake(tmp_path) -> Lake:
+    """The setup's outputs the daily run reads: population, illness profiles, schedules."""
+    lake = Lake(tmp_path / "lake").ensure()
+    people = factories.population(3000)
+    write_parquet(people, lake.path("processed", PEOPLE))
+    write_parquet(factories.illness(people), lake.path("processed", ILLNESS))
+    departments = sorted({w.department for w in CONFIG.wards} | {"Emergency Room"})
+    shifts = pd.concat(
+        [factories.schedule(d, departments, shifts=((7, 19), (19, 31))) for d in (DAY, NEXT)]
+    )
+    shifts["staff_id"] = range(1, len(shifts) + 1)
+    write_parquet(shifts, lake.schedules(DAY.year, DAY.month))
+    state = {"profile": "small", "population_size": 3000, "seed": CONFIG.seed}
+    lake.path("state", SETUP_STATE).write_text(json.dumps(state))
+    return lake
+
+
+def test_simulate_flow_writes_what_run_day_computes(dw, lake: Lake) -> None:
+    daily.generate_visits(dw, CONFIG, lake, DAY)
+    summary = daily.simulate_flow(dw, CONFIG, lake, DAY)
+
+    people, profiles = read_people(lake)
+    census = flow.warmup_census(CONFIG, DAY, person_ids=people["person_id"].to_numpy())
+    visits = pd.read_parquet(lake.path("processed", lake.daily_visitors(DAY).name))
+    expected = run_day(
+        CONFIG, DAY, people, profiles, census, schedule_for_day(lake, DAY), day_visits=visits
+    )
+    assert summary["started_from"] == "warm-up state"
+    assert {k: summary[k] for k in expected.summary()} == expected.summary()
+
+    written = pd.read_csv(lake.admissions(DAY), parse_dates=ADMISSION_TIMESTAMPS)
+    assert list(written.columns) == ADMISSION_COLUMNS
+    assert written["admission_id"].tolist() == expected.admissions["admission_id"].tolist()
+    assert daily.build_events(dw, CONFIG, lake, DAY) == expected.events
+    census_end = warehouse.query_frame(dw, "queries/census_for_day.sql", (DAY,))
+    assert census_end["admission_id"].tolist() == expected.census_end["admission_id"].tolist()
+
+
+def test_the_next_day_starts_from_the_census_the_warehouse_holds(dw, lake: Lake) -> None:
+    for day in (DAY, NEXT):
+        daily.generate_visits(dw, CONFIG, lake, day)
+        summary = daily.simulate_flow(dw, CONFIG, lake, day)
+    first_end = warehouse.query_frame(dw, "queries/census_for_day.sql", (DAY,))
+    assert summary["started_from"] == f"census at the end of {DAY}"
+    assert summary["census_start"] == len(first_end)
+    skipped = NEXT + dt.timedelta(days=1)
+    with pytest.raises(daily.StateMissing, match=f"run hospital_daily for {skipped} first"):
+        daily.previous_census(dw, CONFIG, skipped + dt.timedelta(days=1))
+
+
+def test_a_rerun_of_the_day_leaves_the_same_rows(dw, lake: Lake) -> None:
+    tables = ["dw.fact_visit", "dw.census_state", "dw.fact_ward_day", "dw.fact_discharge"]
+
+    def rows() -> dict[str, list]:
+        return {
+            t: dw.execute(f"SELECT * FROM {t} WHERE sim_date = %s ORDER BY 1, 2", (DAY,)).fetchall()
+            for t in tables
+        }
+
+    daily.generate_visits(dw, CONFIG, lake, DAY)
+    daily.simulate_flow(dw, CONFIG, lake, DAY)
+    before, events = rows(), daily.build_events(dw, CONFIG, lake, DAY)
+    daily.generate_visits(dw, CONFIG, lake, DAY)
+    daily.simulate_flow(dw, CONFIG, lake, DAY)
+    assert rows() == before and before["dw.fact_visit"]
+    assert daily.build_events(dw, CONFIG, lake, DAY) == events
+
+
+def test_publishing_without_the_days_flow_names_the_task_to_run(dw, lake: Lake) -> None:
+    later = NEXT + dt.timedelta(days=5)
+    with pytest.raises(FileNotFoundError, match=f"run the simulate_flow task for {later} first"):
+        daily.build_events(dw, CONFIG, lake, later)
