@@ -9,10 +9,12 @@ the daily run reads (population, illness profiles, staff, schedules).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -47,6 +49,10 @@ class Lake:
     def admissions(self, day: dt.date) -> Path:
         return self.path("batch", f"admissions_{day:%Y-%m-%d}.csv")
 
+    def events(self, day: dt.date) -> Path:
+        """D's events per topic as simulate_flow computed them; publish_events sends them."""
+        return self.path("batch", f"events_{day:%Y-%m-%d}.json")
+
     def schedules(self, year: int, month: int) -> Path:
         return self.path("state", f"schedules_{year:04d}-{month:02d}.parquet")
 
@@ -78,5 +84,12 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     tmp = path.with_name(path.name + ".tmp")
     frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def write_json(value: Any, path: Path) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(value, ensure_ascii=False))
     os.replace(tmp, path)
     return path

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -27,7 +25,7 @@ from hospital_twin.day import flow, visits
 from hospital_twin.day.run import DayResult, run_day
 from hospital_twin.io import warehouse
 from hospital_twin.io.ingest import References, ingest_admissions
-from hospital_twin.io.lake import Lake, write_csv, write_parquet
+from hospital_twin.io.lake import Lake, write_csv, write_json, write_parquet
 from hospital_twin.tasks.setup import (
     PEOPLE,
     SetupMissing,
@@ -114,7 +112,7 @@ def simulate_flow(
     shifts = schedule_for_day(lake, day)
     result = run_day(config, day, people, profiles, census, shifts, day_visits=day_visits)
     write_csv(result.admissions[ADMISSION_COLUMNS], lake.admissions(day))
-    _write_events(result, _events_path(lake, day))
+    write_json(result.events, lake.events(day))
     _load_flow_facts(conn, day, result)
     return {
         "started_from": origin,
@@ -134,17 +132,6 @@ def _load_flow_facts(conn: psycopg.Connection, day: dt.date, result: DayResult) 
         ):
             cols = warehouse.table_columns(conn, table)
             warehouse.replace_rows(conn, table, frame[cols], where={"sim_date": day})
-
-
-def _events_path(lake: Lake, day: dt.date) -> Path:
-    return lake.path("batch", f"events_{day:%Y-%m-%d}.json")
-
-
-def _write_events(result: DayResult, path: Path) -> None:
-    """D's events per topic as one JSON file, written atomically (a re-run replaces it)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(result.events, ensure_ascii=False))
-    os.replace(tmp, path)
 
 
 def references(conn: psycopg.Connection, config: HospitalConfig, lake: Lake) -> References:
@@ -169,7 +156,7 @@ def build_events(
     conn: psycopg.Connection, config: HospitalConfig, lake: Lake, day: dt.date
 ) -> dict[str, list[dict[str, Any]]]:
     """D's emergency transports and patient transfers, per topic, as simulate_flow wrote them."""
-    path = _events_path(lake, day)
+    path = lake.events(day)
     if not path.exists():
         raise FileNotFoundError(f"{path}: not found; run the simulate_flow task for {day} first")
     return json.loads(path.read_text())
