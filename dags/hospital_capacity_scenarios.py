@@ -37,12 +37,12 @@ def _study(params):
     from airflow.sdk.exceptions import AirflowFailException
 
     from hospital_twin.contracts import StudyParamsError
-    from hospital_twin.tasks import capacity as capacity_stage
+    from hospital_twin.tasks import capacity
     from hospital_twin.tasks.setup import setup_config
 
     _, config = setup_config(lake())
     try:
-        return config, capacity_stage.validate_params(dict(params), config)
+        return config, capacity.validate_params(dict(params), config)
     except StudyParamsError as e:  # a retry cannot fix the form: fail now
         raise AirflowFailException(str(e)) from e
 
@@ -68,7 +68,7 @@ def hospital_capacity_scenarios():
         from airflow.sdk.exceptions import AirflowSkipException
 
         from hospital_twin.contracts import StudyParamsError
-        from hospital_twin.tasks import capacity as capacity_stage
+        from hospital_twin.tasks import capacity
         from hospital_twin.tasks.setup import SetupMissing
 
         scheduled = dag_run is not None and dag_run.run_type == "scheduled"
@@ -77,13 +77,13 @@ def hospital_capacity_scenarios():
             with warehouse() as conn:
                 # A manual trigger may carry no logical date: start from the latest day.
                 not_after = sim_day(logical_date) if logical_date else dt.date.max
-                origin = capacity_stage.origin_day(conn, not_after)
+                origin = capacity.origin_day(conn, not_after)
         except (SetupMissing, StudyParamsError) as e:
             if scheduled:  # nothing simulated yet: the weekly run waits for the simulation
                 raise AirflowSkipException(f"weekly run skipped: {e}") from e
             raise
         with warehouse() as conn:
-            prepared = capacity_stage.prepare_inputs(conn, config, lake(), run_id, origin, study)
+            prepared = capacity.prepare_inputs(conn, config, lake(), run_id, origin, study)
         for ward, source in prepared["sources"].items():
             log.info("%s: arrivals from %s; LOS %s", ward, source["arrivals"], source["los"])
         log.info("origin %s, %d work items, params %s", origin, len(prepared["work"]), study)
@@ -101,11 +101,11 @@ def hospital_capacity_scenarios():
     )
     def simulate_scenario_wards(item: dict, params=None, run_id=None) -> dict:
         """Monte Carlo risk curves of one scenario for a few wards."""
-        from hospital_twin.tasks import capacity as capacity_stage
+        from hospital_twin.tasks import capacity
 
         config, study = _study(params)
         origin = dt.date.fromisoformat(item["origin"])
-        result = capacity_stage.run_chunk(
+        result = capacity.run_chunk(
             config, lake(), run_id, origin, study, item["scenario"], item["wards"]
         )
         log.info("%s: recommended beds %s", item["scenario"], result["recommended"])
@@ -114,12 +114,12 @@ def hospital_capacity_scenarios():
     @task
     def collect_results(prepared: dict, _chunks: list, params=None, run_id=None) -> dict:
         """Join the chunks, cross-check with SimPy, store the run and write the report."""
-        from hospital_twin.tasks import capacity as capacity_stage
+        from hospital_twin.tasks import capacity
 
         config, study = _study(params)
         origin = dt.date.fromisoformat(prepared["origin"])
         with warehouse() as conn:
-            summary = capacity_stage.collect(conn, config, lake(), run_id, origin, study)
+            summary = capacity.collect(conn, config, lake(), run_id, origin, study)
         log.info("capacity run stored: %s", summary)
         return summary
 

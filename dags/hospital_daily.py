@@ -61,16 +61,16 @@ def hospital_daily():
         simulation has not reached skips."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from hospital_twin.tasks import daily as daily_stage
+        from hospital_twin.tasks import daily
 
         day = sim_day(logical_date)
         with warehouse() as conn:
             # Simulated days advance by backfill; the timetable's own run for today's date
             # skips (instead of failing) while the simulation has not reached that day.
-            waiting = daily_stage.not_ready(conn, lake(), day)
+            waiting = daily.not_ready(conn, lake(), day)
             if waiting and dag_run is not None and dag_run.run_type == "scheduled":
                 raise AirflowSkipException(f"scheduled run for {day} skipped: {waiting}")
-            summary = daily_stage.generate_visits(conn, _config(), lake(), day)
+            summary = daily.generate_visits(conn, _config(), lake(), day)
         log.info("visits of %s: %s", day, summary)
         return summary
 
@@ -80,13 +80,13 @@ def hospital_daily():
         census, ward-day, discharge and move facts. Fails at once when D-1 is missing."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from hospital_twin.tasks import daily as daily_stage
+        from hospital_twin.tasks import daily
 
         day = sim_day(logical_date)
         with warehouse() as conn:
             try:
-                summary = daily_stage.simulate_flow(conn, _config(), lake(), day)
-            except daily_stage.StateMissing as e:  # a retry cannot help: fail at once
+                summary = daily.simulate_flow(conn, _config(), lake(), day)
+            except daily.StateMissing as e:  # a retry cannot help: fail at once
                 raise AirflowFailException(str(e)) from e
         log.info("flow of %s: %s", day, summary)
         return summary
@@ -95,11 +95,11 @@ def hospital_daily():
     def ingest_admissions(_flow: dict, logical_date=None) -> dict:
         """Validate admissions_D.csv and COPY it in one transaction; a bad file goes to
         failed/ with a .reason."""
-        from hospital_twin.tasks import daily as daily_stage
+        from hospital_twin.tasks import daily
 
         day = sim_day(logical_date)
         with warehouse() as conn:
-            summary = daily_stage.ingest(conn, _config(), lake(), day)
+            summary = daily.ingest(conn, _config(), lake(), day)
         log.info("admissions of %s ingested: %s", day, summary)
         return summary
 
@@ -111,18 +111,18 @@ def hospital_daily():
 
         from hospital_twin.day import events
         from hospital_twin.io import kafka as streaming
-        from hospital_twin.tasks import daily as daily_stage
+        from hospital_twin.tasks import daily
 
         day = sim_day(logical_date)
         streaming.ensure_topics(KafkaAdminClientHook(kafka_config_id=KAFKA_CONN_ID).get_conn)
         producer = KafkaProducerHook(kafka_config_id=KAFKA_CONN_ID).get_producer()
         with warehouse() as conn:
-            by_topic = daily_stage.build_events(conn, _config(), lake(), day)
+            by_topic = daily.build_events(conn, _config(), lake(), day)
             counts = {
                 topic: streaming.publish(producer, topic, events.to_messages(batch))
                 for topic, batch in by_topic.items()
             }
-            daily_stage.record_published(conn, day, counts)
+            daily.record_published(conn, day, counts)
         log.info("published for %s: %s", day, counts)
         return counts
 
@@ -152,11 +152,11 @@ def hospital_daily():
     def retrain_forecaster(_ingested: dict, logical_date=None) -> dict:
         """Retrain the LightGBM Poisson arrival forecaster on history up to D (seasonal
         naive while history is short) and store its forecasts."""
-        from hospital_twin.tasks import forecast as forecast_stage
+        from hospital_twin.tasks import forecast
 
         day = sim_day(logical_date)
         with warehouse() as conn:
-            summary = forecast_stage.retrain_forecaster(conn, _config(), lake(), day)
+            summary = forecast.retrain_forecaster(conn, _config(), lake(), day)
         for stream, entry in summary.items():
             if "fallback_reason" in entry:
                 log.warning("%s: seasonal naive used: %s", stream, entry["fallback_reason"])
@@ -166,10 +166,10 @@ def hospital_daily():
     @task(outlets=[Asset(DAILY_ASSET_URI)])
     def record_day(_landed, _forecast, logical_date=None) -> dict:
         """Mark D complete and update the daily asset the capacity study waits for."""
-        from hospital_twin.tasks import daily as daily_stage
+        from hospital_twin.tasks import daily
 
         with warehouse() as conn:
-            summary = daily_stage.record_day(conn, sim_day(logical_date))
+            summary = daily.record_day(conn, sim_day(logical_date))
         log.info("day complete: %s", summary)
         return summary
 

@@ -73,75 +73,75 @@ def hospital_setup():
     def load_reference(params=None) -> dict:
         """Calendar, wards and facilities: the small dimensions every fact refers to."""
         with warehouse() as conn:
-            from hospital_twin.tasks import setup as setup_stage
+            from hospital_twin.tasks import setup
 
-            loaded = setup_stage.load_reference(conn, _config(params))
+            loaded = setup.load_reference(conn, _config(params))
         log.info("reference dimensions loaded: %s", loaded)
         return loaded
 
     @task
     def build_population(params=None) -> dict:
         """People with SA ID numbers and their illness profiles, written to the lake's batch/."""
-        from hospital_twin.tasks import setup as setup_stage
+        from hospital_twin.tasks import setup
 
-        summary = setup_stage.build_population(_config(params), lake())
+        summary = setup.build_population(_config(params), lake())
         log.info("population built: %s", summary)
         return summary
 
     @task
     def load_population(_built: dict) -> dict:
         """COPY the people and their illnesses into the warehouse, replacing an earlier setup's."""
-        from hospital_twin.tasks import setup as setup_stage
+        from hospital_twin.tasks import setup
 
         with warehouse() as conn:
-            loaded = setup_stage.load_population(conn, lake())
+            loaded = setup.load_population(conn, lake())
         log.info("population loaded with COPY: %s", loaded)
         return loaded
 
     @task
     def build_workforce(params=None) -> dict:
         """Staff, the reserve pool and their quarterly retirement and hiring, as lake files."""
-        from hospital_twin.tasks import setup as setup_stage
+        from hospital_twin.tasks import setup
 
-        summary = setup_stage.build_workforce(_config(params), lake())
+        summary = setup.build_workforce(_config(params), lake())
         log.info("workforce built: %s", summary)
         return summary
 
     @task
     def load_workforce(_built: dict) -> dict:
         """COPY the staff dimension and the quarterly snapshots into the warehouse."""
-        from hospital_twin.tasks import setup as setup_stage
+        from hospital_twin.tasks import setup
 
         with warehouse() as conn:
-            loaded = setup_stage.load_workforce(conn, lake())
+            loaded = setup.load_workforce(conn, lake())
         log.info("workforce loaded with COPY: %s", loaded)
         return loaded
 
     @task
     def build_schedules(_workforce: dict, params=None) -> dict:
         """Monthly 21-day rotations over the simulation calendar, from each quarter's staff."""
-        from hospital_twin.tasks import setup as setup_stage
+        from hospital_twin.tasks import setup
 
-        summary = setup_stage.build_schedules(_config(params), lake())
+        summary = setup.build_schedules(_config(params), lake())
         log.info("schedules built: %s", summary)
         return summary
 
     @task
     def load_schedules(_built: dict, _staff: dict) -> dict:
         """COPY the shift schedules into the warehouse."""
-        from hospital_twin.tasks import setup as setup_stage
+        from hospital_twin.tasks import setup
 
         with warehouse() as conn:
-            loaded = setup_stage.load_schedules(conn, lake())
+            loaded = setup.load_schedules(conn, lake())
         log.info("schedules loaded with COPY: %s", loaded)
         return loaded
 
     @task(outlets=[SETUP_DONE])
     def mark_setup_done(_people: dict, _shifts: dict, params=None) -> dict:
         """Record the profile, size and seed the daily run reads; update the setup asset."""
-        from hospital_twin.tasks import setup as setup_stage
+        from hospital_twin.tasks import setup
 
-        state = setup_stage.record_setup(lake(), params["profile"], _config(params))
+        state = setup.record_setup(lake(), params["profile"], _config(params))
         log.info("setup finished: %s", state)
         return state
 
