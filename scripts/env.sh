@@ -6,7 +6,16 @@
 
 HT_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HT_INSTANCE="${HT_INSTANCE:-demo}"
-if [ "$HT_INSTANCE" = test ]; then _port_shift=1; else _port_shift=0; fi
+# Each instance has its own ports (shifted from the demo's) and data dir, so they run side by side:
+# demo (the README's run command), test (the test suite), bench (benchmarks that drive a whole
+# stack) and faults (fault injection); another name needs HT_PORT_SHIFT (4 and up).
+case "$HT_INSTANCE" in
+  demo) _port_shift=0 ;;
+  test) _port_shift=1 ;;
+  bench) _port_shift=2 ;;
+  faults) _port_shift=3 ;;
+  *) _port_shift="${HT_PORT_SHIFT:?HT_INSTANCE=$HT_INSTANCE needs HT_PORT_SHIFT (4 and up; 0-3 are demo, test, bench, faults)}" ;;
+esac
 
 export HT_REPO HT_INSTANCE
 export HT_HOME="${HT_HOME:-$HT_REPO/data/$HT_INSTANCE}"
