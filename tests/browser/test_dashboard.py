@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.plugins.test_dashboard_queries import delete_dashboard_rows, seed_dashboard_rows
+from tests.plugins.dashboard_rows import delete_dashboard_rows, seed_dashboard_rows
 from tests.support import browser as chromium
 from tests.support.airflow_client import AirflowClient
 
