@@ -9,9 +9,11 @@ field: nothing is silently dropped, and the warehouse never holds half a day.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 import psycopg
@@ -135,31 +137,82 @@ def ingest_admissions(
 ) -> dict[str, object]:
     """Validate and load `admissions_D.csv`; returns a summary, raises IngestError on rejection.
 
-    The load deletes D's earlier rows and COPYs the file's rows in one transaction, so a
-    re-run of D replaces the day instead of adding to it.
+    Exactly once, by construction: D's rows and the file's bookkeeping row commit together, in
+    one real transaction, before the file moves to `processed/`. A crash before that commit
+    leaves the file in `batch/` and the warehouse as it was; a crash after it leaves the
+    bookkeeping row, so the retry finds the load done (the file in `batch/` or `processed/`
+    with the recorded checksum) instead of losing the day or asking for a re-simulation.
     """
     path = lake.admissions(day)
     if not path.exists():
-        raise IngestError(f"{path}: not found; run the simulate_flow task for {day} first")
+        return _already_loaded(conn, lake, day)
+    digest = file_sha256(path)
     frame, problems = read_admissions(path)
     typed = frame
     if frame is not None and not problems:
         typed, problems = validate(frame, day, refs)
     if problems:
-        rows = 0 if frame is None else len(frame)
-        reason = reason_text(path, problems, rows)
-        target = lake.quarantine(path, reason)
+        _reject(conn, lake, path, day, problems, 0 if frame is None else len(frame))
+    refused = int((typed["status"] == "refused").sum())
+    rows = _load(conn, day, typed, path.name, refused, digest)
+    processed = lake.move_to_processed(path)
+    return {"file": str(processed), "rows": rows, "refused": refused}
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in blocks: what the bookkeeping and the manifest compare."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _load(
+    conn: psycopg.Connection,
+    day: dt.date,
+    typed: pd.DataFrame,
+    name: str,
+    refused: int,
+    digest: str,
+) -> int:
+    """Replace D's admissions and record the file, committed before the caller moves it.
+
+    `commit()` first ends any implicit transaction the caller's reads opened (it raises inside
+    a `conn.transaction()` block, where a commit here would only be a savepoint), so the block
+    below is a real BEGIN ... COMMIT, not a savepoint released when the connection closes.
+    """
+    conn.commit()
+    with conn.transaction():
+        rows = warehouse.replace_rows(
+            conn, "dw.fact_admission", typed[ADMISSION_COLUMNS], where={"sim_date": day}
+        )
+        conn.execute(
+            warehouse.read_sql("queries/record_ingest_batch.sql"),
+            (day, name, rows, refused, digest),
+        )
+    return rows
+
+
+def _already_loaded(conn: psycopg.Connection, lake: Lake, day: dt.date) -> dict[str, object]:
+    """The summary of D's committed load when the file already moved to `processed/`."""
+    path = lake.admissions(day)
+    processed = lake.path("processed", path.name)
+    row = conn.execute(warehouse.read_sql("queries/ingest_batch_for_day.sql"), (day,)).fetchone()
+    if row is not None and processed.exists() and file_sha256(processed) == row[3]:
+        return {"file": str(processed), "rows": row[1], "refused": row[2], "already_loaded": True}
+    raise IngestError(f"{path}: not found; run the simulate_flow task for {day} first")
+
+
+def _reject(
+    conn: psycopg.Connection, lake: Lake, path: Path, day: dt.date, problems: list[str], rows: int
+) -> NoReturn:
+    """Quarantine the file with its reason, count it, and raise with the reason."""
+    reason = reason_text(path, problems, rows)
+    conn.commit()
+    with conn.transaction():
         conn.execute(
             warehouse.read_sql("queries/record_ingest_reject.sql"), (path.name, day, rows, reason)
         )
-        conn.commit()
-        raise IngestError(f"{reason}\n(file moved to {target})")
-    rows = warehouse.replace_rows(
-        conn, "dw.fact_admission", typed[ADMISSION_COLUMNS], where={"sim_date": day}
-    )
-    processed = lake.move_to_processed(path)
-    return {
-        "file": str(processed),
-        "rows": rows,
-        "refused": int((typed["status"] == "refused").sum()),
-    }
+    target = lake.quarantine(path, reason)
+    raise IngestError(f"{reason}\n(file moved to {target})")
