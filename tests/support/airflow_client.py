@@ -196,25 +196,25 @@ class AirflowClient:
         """The latest run of each of `dates` (YYYY-MM-DD) once all succeeded; RunFailed at the
         first failed one."""
 
-        def fetch() -> dict[str, dict]:
-            latest = self.latest_runs_by_date(dag_id)
-            for day in dates:
-                if day in latest and latest[day]["state"] == "failed":
-                    run_id = latest[day]["dag_run_id"]
-                    raise RunFailed(dag_id, run_id, self._failed_tasks(dag_id, run_id))
-            return latest
-
         def states(latest: dict[str, dict]) -> str:
             found = {d: latest[d]["state"] if d in latest else "no run" for d in dates}
             return f"{dag_id} runs not all successful: {found}"
 
         latest = _poll(
-            fetch,
+            lambda: self._latest_unless_failed(dag_id, dates),
             done=lambda latest: all(d in latest and latest[d]["state"] == "success" for d in dates),
             timeout=timeout,
             on_timeout=states,
         )
         return [latest[d] for d in dates]
+
+    def _latest_unless_failed(self, dag_id: str, dates: list[str]) -> dict[str, dict]:
+        latest = self.latest_runs_by_date(dag_id)
+        for day in dates:
+            if day in latest and latest[day]["state"] == "failed":
+                run_id = latest[day]["dag_run_id"]
+                raise RunFailed(dag_id, run_id, self._failed_tasks(dag_id, run_id))
+        return latest
 
     # -- backfills ---------------------------------------------------------------------------
     def backfill(
@@ -225,7 +225,11 @@ class AirflowClient:
         reprocess: str = "none",
         max_active_runs: int = 1,
     ) -> dict:
-        """Create a backfill (`reprocess`: none, failed or completed), as the UI's form does."""
+        """Create a backfill (`reprocess`: none, failed or completed), as the UI's form does.
+
+        Airflow creates (or clears, when reprocessing) the run of every date before it answers,
+        so from then on the latest run of each date is the backfill's.
+        """
         return self.post(
             "/api/v2/backfills",
             {
@@ -238,16 +242,38 @@ class AirflowClient:
         )
 
     def wait_for_backfill(self, backfill: dict, dates: list[str], timeout: float = 1800) -> list:
-        """Wait until `backfill` (as `backfill()` returned it) completed; return the runs of
-        `dates`, all successful (RunFailed otherwise)."""
+        """The runs of `dates`, all successful, once `backfill` (as `backfill()` returned it)
+        completed.
+
+        A failed run raises RunFailed at once rather than when the backfill ends (with
+        depends_on_past it would never end). On any failure the backfill is cancelled, so it
+        does not keep running under the next test.
+        """
         dag_id, backfill_id = backfill["dag_id"], backfill["id"]
-        _poll(
-            lambda: self.get(f"/api/v2/backfills/{backfill_id}"),
-            done=lambda b: b["completed_at"] is not None,
-            timeout=timeout,
-            on_timeout=lambda b: f"backfill {backfill_id} of {dag_id} not completed: {b}",
-        )
-        return self.wait_for_dates(dag_id, dates, timeout=60)
+
+        def fetch() -> dict:
+            self._latest_unless_failed(dag_id, dates)
+            return self.get(f"/api/v2/backfills/{backfill_id}")
+
+        try:
+            _poll(
+                fetch,
+                done=lambda b: b["completed_at"] is not None,
+                timeout=timeout,
+                on_timeout=lambda b: f"backfill {backfill_id} of {dag_id} not completed: {b}",
+            )
+            return self.wait_for_dates(dag_id, dates, timeout=60)
+        except AirflowError:
+            self.cancel_backfill(backfill_id)
+            raise
+
+    def cancel_backfill(self, backfill_id: int) -> None:
+        """Stop a backfill creating runs (a completed one answers 409, which is fine)."""
+        try:
+            self._send("PUT", f"/api/v2/backfills/{backfill_id}/cancel")
+        except AirflowHTTPError as e:
+            if e.status_code != 409:
+                raise
 
     # -- logs --------------------------------------------------------------------------------
     def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
