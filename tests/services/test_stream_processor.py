@@ -30,7 +30,7 @@ def _transfer(day: str, seq: int) -> dict:
 
 
 @pytest.fixture
-def landing_env(monkeypatch, scratch_dsn, tmp_path, kafka_bootstrap):
+def landing_env(monkeypatch, scratch_dsn, tmp_path, kafka_bootstrap, known_patients):
     monkeypatch.setenv("HT_DW_DSN", scratch_dsn)
     monkeypatch.setenv("HT_LAKE", str(tmp_path / "lake"))
     return tmp_path / "lake"

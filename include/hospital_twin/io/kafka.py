@@ -26,6 +26,10 @@ from hospital_twin.io.warehouse import read_sql
 
 # The statement that lands one event of each topic in its table (contracts.LANDING_TABLES).
 LANDING_SQL = {topic: f"queries/land_{kind}.sql" for kind, topic in EVENT_TOPICS.items()}
+# The payload already landed for an event id: a re-send must carry the same content.
+LANDED_PAYLOAD_SQL = {
+    topic: f"queries/landed_payload_{kind}.sql" for kind, topic in EVENT_TOPICS.items()
+}
 DEAD_LETTER_TOPIC = TOPICS["dead_letter"]
 TOPIC_CONFIG = {"retention.ms": str(3 * 24 * 3600 * 1000)}
 
@@ -77,6 +81,9 @@ class Landed:
     rejected: int = 0
 
 
+BIGINT = (-(2**63), 2**63 - 1)
+
+
 def _decode(msg: Message) -> tuple[dict[str, Any] | None, str | None]:
     """The event in `msg`, or why it cannot be landed."""
     if msg.topic() not in LANDING_TABLES:
@@ -90,10 +97,21 @@ def _decode(msg: Message) -> tuple[dict[str, Any] | None, str | None]:
     problems = ev.validate_event(event)
     if problems:
         return None, "; ".join(problems)
-    key = msg.key().decode() if msg.key() else None
+    expected = TOPIC_KINDS[msg.topic()]
+    if event["event_type"] != expected:
+        return (
+            None,
+            f"event_type: {event['event_type']!r} sent on {msg.topic()} (expects {expected!r})",
+        )
+    if not BIGINT[0] <= event["patient_id"] <= BIGINT[1]:
+        return None, f"patient_id: {event['patient_id']} is out of range"
+    key = msg.key().decode(errors="replace") if msg.key() else None
     if key != str(event["patient_id"]):
         return None, f"key {key!r} does not match patient_id {event['patient_id']!r}"
     return event, None
+
+
+TOPIC_KINDS = {topic: kind for kind, topic in EVENT_TOPICS.items()}
 
 
 def _write_json(lake_stream: Path, event: dict[str, Any]) -> None:
@@ -106,51 +124,127 @@ def _write_json(lake_stream: Path, event: dict[str, Any]) -> None:
     os.replace(tmp, target)
 
 
+def _text(value: bytes | str | None) -> str | None:
+    """Bytes as text PostgreSQL can store: undecodable bytes replaced, NUL spelled out."""
+    if value is None:
+        return None
+    text = value.decode(errors="replace") if isinstance(value, bytes) else value
+    return text.replace("\x00", "\\u0000")
+
+
 def land_batch(
     conn: psycopg.Connection,
     lake_stream: Path,
     messages: Sequence[Message],
     dead_letter: Producer | None,
 ) -> Landed:
-    """Land a consumed batch durably (lake JSON + warehouse rows) in one transaction."""
+    """Land a consumed batch durably (lake JSON + warehouse rows) in one transaction.
+
+    Each event is inserted under its own savepoint: whatever the warehouse refuses (a NaN, a
+    NUL character, a value out of range, ...) goes to `stream.rejects` and the dead-letter
+    topic with the database's reason and the batch goes on, so one poison event never stops
+    the events behind it. Only a lost connection propagates (the caller reconnects and lands
+    the batch again). An event id already landed with other content is refused, and the lake
+    keeps the first version, like the warehouse.
+    """
     landed = Landed()
-    insert_event = {topic: read_sql(path) for topic, path in LANDING_SQL.items()}
-    insert_reject = read_sql("queries/land_reject.sql")
+    decoded = [(msg, *_decode(msg)) for msg in messages]
     with conn.transaction(), conn.cursor() as cur:
-        for msg in messages:
-            event, reason = _decode(msg)
-            if event is None:
-                raw = msg.value().decode(errors="replace") if msg.value() else None
-                key = msg.key().decode(errors="replace") if msg.key() else None
-                cur.execute(
-                    insert_reject, (msg.topic(), msg.partition(), msg.offset(), key, raw, reason)
-                )
-                if dead_letter is not None:
-                    dead_letter.produce(
-                        DEAD_LETTER_TOPIC,
-                        key=msg.key(),
-                        value=msg.value(),
-                        headers={"reason": reason, "source_topic": msg.topic()},
-                    )
-                landed.rejected += 1
+        known = _known_patients(cur, [e["patient_id"] for _, e, _ in decoded if e is not None])
+        for msg, event, reason in decoded:
+            if event is not None:
+                reason, inserted = _land_event(conn, cur, lake_stream, msg.topic(), event, known)
+            if reason is None:
+                table = LANDING_TABLES[msg.topic()]
+                landed.rows[table] = landed.rows.get(table, 0) + inserted
                 continue
-            _write_json(lake_stream, event)
-            table = LANDING_TABLES[msg.topic()]
+            _reject(cur, msg, reason, dead_letter)
+            landed.rejected += 1
+    if dead_letter is not None and landed.rejected:
+        dead_letter.flush(30)
+    return landed
+
+
+def _known_patients(cur: psycopg.Cursor, patient_ids: list[int]) -> set[int]:
+    """Which of the batch's patients are in the population (dw.dim_person)."""
+    if not patient_ids:
+        return set()
+    rows = cur.execute(read_sql("queries/known_person_ids.sql"), (sorted(set(patient_ids)),))
+    return {r[0] for r in rows.fetchall()}
+
+
+def _land_event(
+    conn: psycopg.Connection,
+    cur: psycopg.Cursor,
+    lake_stream: Path,
+    topic: str,
+    event: dict[str, Any],
+    known: set[int],
+) -> tuple[str | None, int]:
+    """Insert one valid event and write its lake JSON: (why it cannot be landed, rows added).
+
+    Rows added is 1 for a new event, 0 for a redelivery of one already landed.
+    """
+    if event["patient_id"] not in known:
+        return f"patient_id: {event['patient_id']} is not a known person", 0
+    payload = json.dumps(event, sort_keys=True)
+    try:
+        with conn.transaction():
             cur.execute(
-                insert_event[msg.topic()],
+                read_sql(LANDING_SQL[topic]),
                 (
                     event["event_id"],
                     event["sim_date"],
                     event["occurred_at"],
                     event["patient_id"],
                     event["schema_version"],
-                    json.dumps(event, sort_keys=True),
+                    payload,
                 ),
             )
-            landed.rows[table] = landed.rows.get(table, 0) + cur.rowcount
-    if dead_letter is not None and landed.rejected:
-        dead_letter.flush(30)
-    return landed
+            inserted = cur.rowcount
+            if not inserted:
+                first = cur.execute(read_sql(LANDED_PAYLOAD_SQL[topic]), (event["event_id"],))
+                if first.fetchone()[0] != json.loads(payload):
+                    return (
+                        f"event_id: {event['event_id']} was already landed with other "
+                        "content; the first version is kept"
+                    ), 0
+    except psycopg.Error as e:
+        if _connection_lost(conn, e):
+            raise
+        return f"the warehouse refused the event: {type(e).__name__}: {str(e).strip()}", 0
+    _write_json(lake_stream, event)
+    return None, inserted
+
+
+def _connection_lost(conn: psycopg.Connection, error: psycopg.Error) -> bool:
+    """True for errors of the connection (reconnect and retry), not of the event."""
+    if conn.closed or conn.broken:
+        return True
+    state = error.sqlstate or ""
+    return isinstance(error, psycopg.OperationalError) and state[:2] in ("", "08", "57")
+
+
+def _reject(cur: psycopg.Cursor, msg: Message, reason: str, dead_letter: Producer | None) -> None:
+    """Keep the message in stream.rejects and send it to the dead-letter topic, with why."""
+    cur.execute(
+        read_sql("queries/land_reject.sql"),
+        (
+            msg.topic(),
+            msg.partition(),
+            msg.offset(),
+            _text(msg.key()),
+            _text(msg.value()),
+            _text(reason),
+        ),
+    )
+    if dead_letter is not None:
+        dead_letter.produce(
+            DEAD_LETTER_TOPIC,
+            key=msg.key(),
+            value=msg.value(),
+            headers={"reason": reason, "source_topic": msg.topic()},
+        )
 
 
 def landed_counts(conn: psycopg.Connection, sim_date: str) -> dict[str, tuple[int, int]]:

@@ -1,0 +1,2 @@
+-- The payload landed for an event id (a re-sent event must match it).
+SELECT payload FROM stream.patient_transfer WHERE event_id = %s;
