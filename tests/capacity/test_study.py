@@ -63,10 +63,10 @@ def test_census_leaves_by_the_conditional_distribution_of_its_stay(los, elapsed)
         census_elapsed=np.full(100, elapsed),
     )
     s = los.survival(np.arange(elapsed, elapsed + 3000))
-    analytic_days = s.sum() / s[0]  # Σ_s P(LOS > e + s | LOS > e)
+    analytic_days = s[1:].sum() / s[0]  # midnights ahead: Σ_j P(LOS > e + j + 1 | LOS > e)
     assert occ.sum(1).mean() / 100 == pytest.approx(analytic_days, rel=0.02)
     fresh_days = census_days(los, 400).sum()  # what a stay redrawn from scratch would give
-    assert abs(analytic_days / fresh_days - 1) > 0.15
+    assert abs(analytic_days / fresh_days - 1) > 0.1
     assert (np.diff(occ, axis=1) <= 0).all()  # no arrivals: the census only empties
 
 
@@ -240,7 +240,7 @@ def test_occupancy_never_negative_and_census_only_empties(rate, days, census, fa
     occ = simulate_occupancy(ArrivalIntensity.constant(rate, days), los, 20, rng(9), elapsed)
     assert occ.shape == (20, days) and (occ >= 0).all()
     alone = simulate_occupancy(ArrivalIntensity.constant(0.0, days), los, 20, rng(9), elapsed)
-    assert (alone[:, 0] == len(census)).all() and (np.diff(alone, axis=1) <= 0).all()
+    assert (alone[:, 0] <= len(census)).all() and (np.diff(alone, axis=1) <= 0).all()
 
 
 def test_simpy_check_agrees_with_the_vectorised_engine():

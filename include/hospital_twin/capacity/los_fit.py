@@ -80,7 +80,12 @@ class ParametricLos(LosModel):
         return stats.gamma(self.shape, scale=self.scale)
 
     def survival(self, x: np.ndarray) -> np.ndarray:
-        return self._frozen().sf(np.asarray(x, dtype=float))
+        """S(x) from the special functions directly (scipy.stats' checks cost 5x)."""
+        z = np.maximum(np.asarray(x, dtype=float), 0.0) / self.scale
+        if self.dist == "lognormal":
+            with np.errstate(divide="ignore"):
+                return special.ndtr(-np.log(z) / self.shape)
+        return special.gammaincc(self.shape, z)
 
     def isf(self, p: np.ndarray) -> np.ndarray:
         p = np.asarray(p, dtype=float)

@@ -1,21 +1,27 @@
-"""Vectorised Monte Carlo of ward occupancy: arrivals, stays and the census already in bed.
+"""Vectorised Monte Carlo of a ward's midnight census: arrivals, stays and the census in bed.
+
+What is measured: the midnight census, as `dw.fact_ward_day.occupancy_end` records it. A
+patient admitted on day d at time d + u (u in [0, 1), a fraction of the day) who stays L days
+leaves at d + u + L and is on the census of every midnight before that: the census ending day
+d + k counts them iff L > k + 1 - u. So an admission is on M = floor(u + L) consecutive
+midnight censuses (none when it leaves the day it came), P(M > k) = E_u[S(k + 1 - u)]
+(`census_days`), and with admissions spread evenly over the day E[M] = E[L]: the mean census
+is λ E[L] (Little's law), not λ E[ceil(L)].
 
 What is modelled: a ward as an infinite-server queue (M/G/∞, or its over-dispersed and
 time-varying variants). Day d brings a negative-binomial number of admissions (a Poisson
 count whose rate is the forecast mean × a run-wide level factor × a day-to-day gamma factor;
-NB = gamma-mixed Poisson). A patient admitted on day d with stay L (days) is counted on the
-census of days d, …, d + ceil(L) - 1, i.e. day t counts every admission of day t - k whose
-stay exceeds k days, so the expected census is Σ_k λ_{t-k} P(LOS > k): the M/G/∞ mean.
-Patients already in bed at the start, with elapsed stays e, stay on day s iff LOS > e + s,
-their remaining stay drawn from S(e + r) / S(e) (see `los_fit`).
+NB = gamma-mixed Poisson). Parameter uncertainty of the length of stay enters the same way:
+one factor per run stretches every stay of that run (`los_scale`). Patients already in bed at
+the origin's midnight, with elapsed stays e, are on the census ending horizon day j (0-based)
+iff L > e + j + 1, their remaining stay drawn from S(e + r) / S(e) (see `los_fit`).
 
-How, without a loop per run or per day: Poisson splitting. Admissions of day d whose stay
-lasts exactly j census days are an independent Poisson count with mean λ_d P(D = j)
-(D = ceil(L)), so for each LOS value j with many patients ("dense", a loop over LOS-day
-offsets) one draw per (run, day) gives them all and their discharges land j days later (a
-discharge calendar). The few patients with long stays are drawn one by one from the
-conditional tail of D, also vectorised. Occupancy = cumulative admissions - cumulative
-discharges.
+How, without a loop per run or per day: Poisson splitting. Admissions of day d on exactly j
+midnight censuses are an independent Poisson count with mean λ_d P(M = j), so for each j
+with many patients ("dense", a loop over offsets) one draw per (run, day) gives them all
+and their departures land j days later (a discharge calendar). The few patients with long
+stays are drawn one by one from the conditional tail of M, also vectorised. Census =
+cumulative admissions - cumulative departures.
 """
 
 from __future__ import annotations
@@ -101,21 +107,47 @@ class ArrivalIntensity:
         return rate
 
 
-def census_days(los: LosModel, days: int) -> np.ndarray:
-    """S(k) = P(LOS > k) for k = 0..days: the chance an admission is still in on day k."""
-    s = los.survival(np.arange(days + 1, dtype=float))
-    s[0] = 1.0  # every admission is on the census of its own day
-    return np.minimum.accumulate(np.clip(s, 0.0, 1.0))
+ADMIT_SLOTS = 48  # admission times of day, evenly spread, when none are given (half-hours)
+RUN_SLOTS = 12  # times of day per run when each run has its own LOS factor
+
+
+def even_admissions() -> np.ndarray:
+    """Admission times as fractions of the day, spread evenly (slot midpoints)."""
+    return (np.arange(ADMIT_SLOTS) + 0.5) / ADMIT_SLOTS
+
+
+def census_days(
+    los: LosModel,
+    days: int,
+    admit_fraction: np.ndarray | None = None,
+    scale: np.ndarray | None = None,
+) -> np.ndarray:
+    """G(k) = P(M > k), k = 0..days: the chance an admission is on the census of the
+    midnight ending its k-th day after admission, E_u[S((k + 1 - u) / f)].
+
+    `admit_fraction`: times of day admissions happen at (equally likely; even by default);
+    `scale`: LOS factors f, one per run, giving a (runs, days + 1) array instead."""
+    u = even_admissions() if admit_fraction is None else np.asarray(admit_fraction, float)
+    x = np.arange(days + 1, dtype=float)[:, None] + 1.0 - u[None, :]  # (k, u)
+    if scale is None:
+        g = los.survival(x.ravel()).reshape(x.shape).mean(axis=1)
+        return np.minimum.accumulate(np.clip(g, 0.0, 1.0))
+    f = np.asarray(scale, float)[:, None, None]
+    if len(u) > RUN_SLOTS:  # one G per run: coarser times of day keep it cheap
+        u = np.quantile(u, (np.arange(RUN_SLOTS) + 0.5) / RUN_SLOTS)
+        x = np.arange(days + 1, dtype=float)[:, None] + 1.0 - u[None, :]
+    g = los.survival((x[None, :, :] / f).ravel()).reshape(len(f), *x.shape).mean(axis=2)
+    return np.minimum.accumulate(np.clip(g, 0.0, 1.0), axis=1)
 
 
 def expected_occupancy(mean: np.ndarray, los: LosModel) -> np.ndarray:
-    """M/G/∞ mean census from empty: E[O_t] = Σ_{k=0}^{t} λ_{t-k} P(LOS > k)."""
+    """M/G/∞ mean midnight census from empty: E[O_t] = Σ_{k=0}^{t} λ_{t-k} P(M > k)."""
     s = census_days(los, len(mean))
     return np.convolve(mean, s[: len(mean)])[: len(mean)]
 
 
 def dense_stays(s: np.ndarray, mean_rate: float, days: int) -> int:
-    """How many LOS values j = 1..K get their own Poisson draw (the rest are drawn singly)."""
+    """How many census counts j = 1..K get their own Poisson draw (the rest are drawn singly)."""
     pmf = s[:-1] - s[1:]
     heavy = np.nonzero(mean_rate * pmf[:days] >= DENSE_MIN_PATIENTS)[0]
     return int(heavy[-1] + 1) if len(heavy) else 0
@@ -124,26 +156,37 @@ def dense_stays(s: np.ndarray, mean_rate: float, days: int) -> int:
 def _discharges_dense(
     rate: np.ndarray, s: np.ndarray, k: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Admissions and discharges (runs, days) of patients with D = 1..k, one draw per j."""
+    """Admissions and departures (runs, days) of patients with M = 1..k, one draw per j;
+    `s` is G (days + 1,) or one G per run (runs, days + 1)."""
     days = rate.shape[1]
+    g = np.atleast_2d(s)
     admitted = np.zeros(rate.shape, dtype=np.int64)
     discharged = np.zeros(rate.shape, dtype=np.int64)
-    for j in range(1, k + 1):  # loop over LOS-day offsets
-        n = rng.poisson(rate * (s[j - 1] - s[j]))
+    for j in range(1, k + 1):  # loop over census-count offsets
+        n = rng.poisson(rate * (g[:, j - 1 : j] - g[:, j : j + 1]))
         admitted += n
         if j < days:
             discharged[:, j:] += n[:, : days - j]
     return admitted, discharged
 
 
+def invert_rows(cdf: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """First column i with cdf[row, i] >= u, or cdf.shape[1] when none: inverse cdfs of
+    many rows at once, by one searchsorted on the rows laid end to end (row r shifted by r)."""
+    n_rows, width = cdf.shape
+    keys = (np.arange(n_rows)[:, None] + np.maximum.accumulate(np.clip(cdf, 0, 1), 1)).ravel()
+    idx = np.searchsorted(keys, row + u, side="left") - row * width
+    return np.minimum(idx, width)
+
+
 class _TailStays:
-    """Sampler of D given D > k (stays past the dense LOS values), by a guide table: the
+    """Sampler of M given M > k (counts past the dense ones), by a guide table: the
     uniform's bucket fixes the answer except in the few buckets holding a cdf step, which
     fall back to a binary search (exact inversion either way, Chen & Asau 1974)."""
 
     def __init__(self, s: np.ndarray, k: int, buckets_per_step: int = 64) -> None:
         self.k, self.mass = k, float(s[k])
-        # P(D <= j | D > k) for j = k+1..days; longer stays outlast the horizon either way
+        # P(M <= j | M > k) for j = k+1..days; longer stays outlast the horizon either way
         self.cdf = (s[k] - s[k + 1 :]) / s[k] if self.mass > 0 else np.ones(0)
         cells = max(len(self.cdf) * buckets_per_step, 1)
         grid = np.arange(cells + 1) / cells
@@ -161,58 +204,97 @@ class _TailStays:
         return self.k + 1 + out
 
 
+def _tail_by_run(s: np.ndarray, k: int, run: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """M given M > k for patients of runs `run`, each run with its own G (runs, days + 1)."""
+    mass = np.maximum(s[:, k : k + 1], 1e-300)
+    cdf = (s[:, k : k + 1] - s[:, k + 1 :]) / mass
+    return k + 1 + invert_rows(cdf, run, 1.0 - rng.random(len(run)))
+
+
 def _discharges_tail(
-    rate: np.ndarray, tail: _TailStays, rng: np.random.Generator
+    rate: np.ndarray, s: np.ndarray, k: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Admissions and discharges of patients with D > k: a Poisson count per cell, then one
-    conditional stay per patient."""
+    """Admissions and departures of patients with M > k: a Poisson count per cell, then one
+    conditional count per patient."""
     runs, days = rate.shape
-    if tail.mass <= 0:
+    g = np.atleast_2d(s)
+    mass = g[:, k : k + 1]
+    if not (mass > 0).any():
         return np.zeros(rate.shape, np.int64), np.zeros(rate.shape, np.int64)
-    admitted = rng.poisson(rate * tail.mass)
+    admitted = rng.poisson(rate * mass)
     total = int(admitted.sum())
     discharged = np.zeros(rate.size, dtype=np.int64)
     if total:
-        cell = np.repeat(np.arange(rate.size, dtype=np.int32), admitted.ravel())
-        day = cell % days + tail.sample(total, rng)
+        cell = np.repeat(np.arange(rate.size, dtype=np.int64), admitted.ravel())
+        if s.ndim == 1:
+            stay = _TailStays(s, k).sample(total, rng)
+        else:
+            stay = _tail_by_run(g, k, cell // days, rng)
+        day = cell % days + stay
         inside = day < days
         discharged = np.bincount((cell - cell % days + day)[inside], minlength=rate.size)
     return admitted, discharged.reshape(runs, days)
 
 
 def _census_leave_days(
-    los: LosModel, e: np.ndarray, runs: int, days: int, rng: np.random.Generator
+    los: LosModel,
+    e: np.ndarray,
+    scale: np.ndarray,
+    days: int,
+    rng: np.random.Generator,
+    runs: int | None = None,
 ) -> np.ndarray:
-    """First census day each patient in bed is gone, m = ceil(LOS - e) capped at `days`.
+    """First horizon day each patient in bed is off the census, m = ceil(L - e) - 1 (on the
+    census ending day j iff L > e + j + 1), capped at `days`; (runs, patients).
 
-    P(m <= j) = 1 - S(e + j) / S(e): a table per patient over the horizon, inverted for all
-    runs at once by one searchsorted on the rows laid end to end (row p shifted by p)."""
-    grid = e[:, None] + np.arange(days + 1)[None, :]
-    surv = los.survival(grid.ravel()).reshape(len(e), days + 1)
-    alive = surv[:, 0] > 0
-    cdf = 1.0 - surv[:, 1:] / np.where(alive, surv[:, 0], 1.0)[:, None]
-    keys = (np.arange(len(e))[:, None] + np.maximum.accumulate(cdf, axis=1)).ravel()
-    u = rng.random((runs, len(e)))
-    idx = np.searchsorted(keys, np.arange(len(e)) + u, side="left")
-    leave = np.minimum(idx - np.arange(len(e)) * days + 1, days)
+    With a run's LOS factor f, L = f L0 and the patient's L0 > e / f: P(m <= j) =
+    1 - S((e + j + 1) / f) / S(e / f), inverted per patient and run (`invert_rows`). With
+    one factor for all `runs`, the table is built once and each run draws from it."""
+    tables = len(scale)
+    runs = runs or tables
+    scale = np.broadcast_to(scale, (runs,)) if tables == 1 else scale
+    grid = (e[None, :, None] + np.arange(days + 1)[None, None, :]) / scale[:tables, None, None]
+    surv = los.survival(grid[:tables].ravel()).reshape(tables, len(e), days + 1)
+    alive = surv[:, :, 0] > 0
+    cdf = 1.0 - surv[:, :, 1:] / np.where(alive, surv[:, :, 0], 1.0)[:, :, None]
+    rows = np.arange(tables * len(e))
+    rows = np.tile(rows, runs) if tables == 1 else rows
+    leave = invert_rows(cdf.reshape(-1, days), rows, 1.0 - rng.random(len(rows)))
+    leave = leave.reshape(runs, len(e))
+    alive = np.broadcast_to(alive, (runs, len(e)))
     if not alive.all():  # past the fitted support: the model's own residual rule
-        stuck = los.sample_residual(np.broadcast_to(e[~alive], (runs, (~alive).sum())), rng)
-        leave[:, ~alive] = np.clip(np.ceil(stuck), 1, days)
+        own = (e[None, :] / scale[:, None])[~alive]  # elapsed in the run's unstretched days
+        stuck = los.sample_residual(own, rng) * scale[np.nonzero(~alive)[0]]
+        leave[~alive] = np.clip(np.ceil(stuck) - 1, 0, days)
     return leave
 
 
 def _census_curve(
-    los: LosModel, elapsed: np.ndarray, runs: int, days: int, rng: np.random.Generator
+    los: LosModel,
+    elapsed: np.ndarray,
+    scale: np.ndarray,
+    days: int,
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    """Occupancy (runs, days) of the patients already in bed, from conditional residuals."""
+    """Midnight census (runs, days) of the patients already in bed, from conditional residuals."""
     e = np.asarray(elapsed, dtype=float)
+    runs = len(scale)
     if e.size == 0:
         return np.zeros((runs, days), dtype=np.int64)
-    leave = _census_leave_days(los, e, runs, days, rng)  # first day not in bed
-    rows = np.arange(runs)[:, None] * (days + 1)
-    counts = np.bincount((rows + leave).ravel(), minlength=runs * (days + 1))
-    gone = np.cumsum(counts.reshape(runs, days + 1)[:, :days], axis=1)
-    return e.size - gone
+    out = np.empty((runs, days), dtype=np.int64)
+    shared = bool(np.all(scale == 1.0))  # one table per patient serves every run
+    chunk = runs if shared else max(1, CHUNK_CELLS // max(days * e.size, 1))
+    for start in range(0, runs, chunk):  # bounded memory: patients x days cells per run
+        part = scale[start : start + chunk]
+        if shared:
+            leave = _census_leave_days(los, e, part[:1], days, rng, runs=len(part))
+        else:
+            leave = _census_leave_days(los, e, part, days, rng)  # first day off the census
+        rows = np.arange(len(part))[:, None] * (days + 1)
+        counts = np.bincount((rows + leave).ravel(), minlength=len(part) * (days + 1))
+        gone = np.cumsum(counts.reshape(len(part), days + 1)[:, :days], axis=1)
+        out[start : start + len(part)] = e.size - gone
+    return out
 
 
 def simulate_occupancy(
@@ -222,25 +304,31 @@ def simulate_occupancy(
     rng: np.random.Generator,
     census_elapsed: np.ndarray | None = None,
     census_rng: np.random.Generator | None = None,
+    los_scale: np.ndarray | None = None,
+    admit_fraction: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Census per run and day (runs, days), int64, for one ward.
+    """Midnight census per run and horizon day (runs, days), int64, for one ward.
 
     `los` already carries any scenario los_factor (`los.scaled(f)`); `census_elapsed` are the
-    days already spent by each patient in bed at the start of the first day; their residual
-    stays use `census_rng` (default: `rng`).
+    days already spent by each patient in bed at the origin's midnight; their residual stays
+    use `census_rng` (default: `rng`). `los_scale`: one LOS factor per run (the fitted LOS's
+    parameter uncertainty, see `los_fit.LosEstimate`); `admit_fraction`: when in the day
+    admissions happen (even by default).
     """
     days = intensity.days
-    s = census_days(los, days)
-    k = dense_stays(s, float(np.mean(intensity.mean)), days)
-    tail = _TailStays(s, k)
+    scale = np.ones(runs) if los_scale is None else np.asarray(los_scale, float)
+    s_mid = census_days(los, days, admit_fraction)
+    k = dense_stays(s_mid, float(np.mean(intensity.mean)), days)
+    s_run = None if los_scale is None else census_days(los, days, admit_fraction, scale)
     out = np.empty((runs, days), dtype=np.int64)
     chunk = max(1, CHUNK_CELLS // max(days, 1))
     for start in range(0, runs, chunk):  # bounded memory: chunks of runs, not one per run
         n = min(chunk, runs - start)
+        s = s_mid if s_run is None else s_run[start : start + n]
         rate = intensity.rates(n, rng)
         a_dense, d_dense = _discharges_dense(rate, s, k, rng)
-        a_tail, d_tail = _discharges_tail(rate, tail, rng)
+        a_tail, d_tail = _discharges_tail(rate, s, k, rng)
         out[start : start + n] = np.cumsum(a_dense + a_tail, 1) - np.cumsum(d_dense + d_tail, 1)
     if census_elapsed is not None:
-        out += _census_curve(los, census_elapsed, runs, days, census_rng or rng)
+        out += _census_curve(los, census_elapsed, scale, days, census_rng or rng)
     return out

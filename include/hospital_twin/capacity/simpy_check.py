@@ -1,18 +1,21 @@
-"""SimPy cross-check of the vectorised capacity engine on the whole routed hospital.
+"""SimPy cross-check of the vectorised capacity engine: patients one by one, in continuous time.
 
-What is modelled: every ward at once, patient by patient, in SimPy (as seed 002's engine
-did). Each day brings ED admissions, routed to wards by `config.flow.ed_routing`, and
-direct admissions per ward (Poisson counts, scaled by the scenario's months). A patient
-stays ceil(LOS × los_factor) census days (admitted at the start of the day, the bed-day
-convention of `capacity_sim`); leaving a ward with a `step_down_to`, a patient moves there
-with `step_down_prob` and starts a new stay. Beds are not a constraint here: the check
-counts how often the census exceeds each ward's beds (after closures and surge beds).
+What is modelled: wards as census counters, patients as SimPy events (as seed 002's engine
+did, but measuring what the warehouse stores). Each day brings admissions at uniform times
+within the day: ED admissions routed to wards by `config.flow.ed_routing` and direct
+admissions per ward (Poisson counts, scaled by the scenario's months). A patient stays
+LOS × los_factor days from the moment of admission; leaving a ward with a `step_down_to`, a
+patient moves there with `step_down_prob` and starts a new stay. Patients already in bed at
+the start leave after their conditional residual stay. The census is read at every midnight:
+the midnight census of `dw.fact_ward_day.occupancy_end`, as the vectorised engine counts it.
+Beds are not a constraint here: the check counts how often the census exceeds each ward's
+beds (after closures and surge beds).
 
 The vectorised engine sees each ward alone; with Poisson admissions the routed flows are
 Poisson too (thinning), and so are step-down transfers (the departures of an M/G/∞ queue
-fed by a Poisson process are Poisson), with mean prob × Σ_j λ_ICU(t - j) P(D = j)
-(`step_down_inflow`). So both engines should agree on P(max occupancy > beds) within the
-check's sampling error.
+fed by a Poisson process are Poisson), with mean prob × Σ_j λ_ICU(t - j) P(leaves on day
+t - j + j) (`step_down_inflow`). So both engines agree on the mean census and on
+P(max census > beds) within sampling error (tests/capacity/test_engines_agree.py).
 """
 
 from __future__ import annotations
@@ -54,60 +57,112 @@ def default_rates(
 
 
 class _Hospital:
-    """One replication: wards as census counters, patients as SimPy processes."""
+    """One replication: wards as census counters, patients as timed callbacks."""
 
-    def __init__(self, config: HospitalConfig, los: Mapping[str, LosModel], rng, factor: float):
+    def __init__(self, config: HospitalConfig | None, los: Mapping[str, LosModel], rng, factor):
         self.env = simpy.Environment()
         self.config, self.los, self.rng, self.factor = config, los, rng, factor
         self.census = dict.fromkeys(los, 0)
 
-    def patient(self, ward: str):
-        """Admitted → stays its census days → leaves, or steps down to the next ward."""
+    def admit(self, ward: str, stay: float | None = None) -> None:
+        """A patient takes a bed now and leaves after `stay` days (drawn when not given)."""
         self.census[ward] += 1
-        stay = float(self.los[ward].sample(1, self.rng)[0]) * self.factor
-        yield self.env.timeout(max(np.ceil(stay), 1.0))
-        self.census[ward] -= 1
-        spec = self.config.ward(ward)
-        if spec.step_down_to and self.rng.random() < spec.step_down_prob:
-            self.env.process(self.patient(spec.step_down_to))
+        if stay is None:
+            stay = float(self.los[ward].sample(1, self.rng)[0]) * self.factor
+        self.env.timeout(stay).callbacks.append(lambda _e: self.leave(ward))
 
-    def admissions(self, direct: Mapping[str, np.ndarray], ed: np.ndarray):
-        """Each day: ED admissions routed by ed_routing, then direct admissions."""
-        wards = list(self.config.flow.ed_routing)
-        probs = np.array([self.config.flow.ed_routing[w] for w in wards])
-        for day in range(len(ed)):
-            routed = self.rng.choice(len(wards), size=self.rng.poisson(ed[day]), p=probs)
-            for i in routed:
-                self.env.process(self.patient(wards[i]))
-            for ward, rate in direct.items():
-                for _ in range(self.rng.poisson(rate[day])):
-                    self.env.process(self.patient(ward))
+    def leave(self, ward: str) -> None:
+        """Out of the ward: home, or a step down to the next ward."""
+        self.census[ward] -= 1
+        spec = self.config.ward(ward) if self.config is not None else None
+        if spec is not None and spec.step_down_to and self.rng.random() < spec.step_down_prob:
+            self.admit(spec.step_down_to)
+
+    def start_census(self, elapsed: Mapping[str, np.ndarray]) -> None:
+        """Patients in bed at time 0 who have spent `elapsed` days there already."""
+        for ward, e in elapsed.items():
+            e = np.asarray(e, float)
+            if e.size:
+                own = self.los[ward].sample_residual(e / self.factor, self.rng) * self.factor
+                for r in own:
+                    self.admit(ward, float(r))
+
+    def arrivals(self, counts: Mapping[str, np.ndarray]):
+        """Each day: each ward's admissions at uniform times within the day."""
+        days = len(next(iter(counts.values())))
+        for day in range(days):
+            for ward, n in counts.items():
+                times = self.rng.random(int(n[day]))
+                stays = self.los[ward].sample(len(times), self.rng) * self.factor  # in bulk
+                for u, stay in zip(times, stays, strict=True):
+                    self.env.timeout(u).callbacks.append(
+                        lambda _e, w=ward, s=float(stay): self.admit(w, s)
+                    )
             yield self.env.timeout(1)
 
     def record(self, days: int, out: dict[str, np.ndarray]):
-        """Census of every ward at mid-day (after the day's admissions and moves)."""
-        yield self.env.timeout(0.5)
+        """The census at each midnight: the end of day 0, 1, …"""
         for day in range(days):
+            yield self.env.timeout(1)
             for ward in out:
                 out[ward][day] = self.census[ward]
-            yield self.env.timeout(1)
 
 
-def _replicate(config, los, direct, ed, factor, rng) -> dict[str, np.ndarray]:
-    days = len(ed)
+def replicate(
+    los: Mapping[str, LosModel],
+    counts: Mapping[str, np.ndarray],
+    rng: np.random.Generator,
+    elapsed: Mapping[str, np.ndarray] | None = None,
+    config: HospitalConfig | None = None,
+    factor: float = 1.0,
+) -> dict[str, np.ndarray]:
+    """One replication: the midnight census per ward and day from admissions `counts` per
+    ward and day (step-downs follow `config` when given)."""
+    days = len(next(iter(counts.values())))
     h = _Hospital(config, los, rng, factor)
     out = {w: np.zeros(days, dtype=np.int64) for w in los}
-    h.env.process(h.admissions(direct, ed))
+    h.start_census(elapsed or {})
+    h.env.process(h.arrivals(counts))
     h.env.process(h.record(days, out))
-    h.env.run(until=days)
+    h.env.run(until=days + 0.5)
     return out
+
+
+def simpy_ward(
+    intensity: ArrivalIntensity,
+    los: LosModel,
+    runs: int,
+    rng: np.random.Generator,
+    census_elapsed: np.ndarray | None = None,
+) -> np.ndarray:
+    """Midnight census (runs, days) of one ward, patient by patient: the SimPy twin of
+    `simulate_occupancy` on the same inputs."""
+    rates = intensity.rates(runs, rng)
+    elapsed = {"ward": np.zeros(0) if census_elapsed is None else census_elapsed}
+    return np.stack(
+        [
+            replicate({"ward": los}, {"ward": rng.poisson(rates[r])}, rng, elapsed)["ward"]
+            for r in range(runs)
+        ]
+    )
+
+
+def _routed_counts(config, direct, ed, rng) -> dict[str, np.ndarray]:
+    """Admissions per ward and day: ED admissions split by ed_routing, plus direct ones."""
+    wards = list(config.flow.ed_routing)
+    probs = np.array([config.flow.ed_routing[w] for w in wards])
+    counts = {w: rng.poisson(rate) for w, rate in direct.items()}
+    routed = rng.multinomial(rng.poisson(ed), probs)  # (days, routed wards)
+    for i, w in enumerate(wards):
+        counts[w] = counts.get(w, 0 * routed[:, i]) + routed[:, i]
+    return counts
 
 
 def _ward_means(config, los, direct, ed, factor) -> dict[str, np.ndarray]:
     """Expected admissions per ward and day, including routed ED and step-down flows."""
     means = {w: direct.get(w, 0 * ed) + ed * config.flow.ed_routing.get(w, 0.0) for w in los}
-    for w in config.wards:  # upstream wards first in config order is not assumed:
-        if w.step_down_to:  # step-down sources have no step-down inflow in the configs
+    for w in config.wards:  # step-down sources have no step-down inflow in the configs
+        if w.step_down_to:
             stretched = los[w.name].scaled(factor) if factor != 1.0 else los[w.name]
             means[w.step_down_to] = means[w.step_down_to] + step_down_inflow(
                 means[w.name], stretched, w.step_down_prob
@@ -143,7 +198,10 @@ def simpy_check(
     ed = scale * (base_ed if ed_rate is None else ed_rate)
     factor = scenario.los_factor
     rng = stream(seed, start, "capacity:simpy")
-    reps = [_replicate(config, los, direct, ed, factor, rng) for _ in range(runs)]
+    reps = [
+        replicate(los, _routed_counts(config, direct, ed, rng), rng, config=config, factor=factor)
+        for _ in range(runs)
+    ]
     means = _ward_means(config, los, direct, ed, factor)
     rows = []
     for ward in los:

@@ -1,7 +1,7 @@
 """Capacity risk per ward and bed level: scenarios on top of the Monte Carlo census.
 
 What is answered (seed 002's outputs): for a ward and a candidate number of beds b, over the
-horizon, P(max occupancy > b), P(max occupancy > 0.95 b), the 95th percentile of the maximum
+horizon, P(max midnight census > b), P(max census > 0.95 b), the 95th percentile of the maximum
 occupancy, the mean number of days over b, and the smallest b whose overflow risk meets the
 target (`config.capacity.risk_target`). Occupancy is unconstrained (patients are counted even
 beyond the beds: the M/G/∞ view of `capacity_sim`); `capacity_loss` gives the Erlang-B view
@@ -133,11 +133,11 @@ def bed_grid(
 
 
 def step_down_inflow(upstream_mean: np.ndarray, upstream_los: LosModel, prob: float) -> np.ndarray:
-    """Expected daily transfers into a step-down ward: prob × upstream discharges, where an
-    admission of day d with D = ceil(LOS) census days leaves (and moves) on day d + D."""
+    """Expected daily transfers into a step-down ward: prob × upstream departures, where an
+    admission of day d on M midnight censuses leaves (and moves) on day d + M, M >= 0."""
     days = len(upstream_mean)
-    s = census_days(upstream_los, days)
-    pmf = np.concatenate([[0.0], s[:-1] - s[1:]])[:days]  # P(D = j), j = 0..days-1
+    g = census_days(upstream_los, days)
+    pmf = np.concatenate([[1.0 - g[0]], g[:-1] - g[1:]])[:days]  # P(M = j), j = 0..days-1
     return prob * np.convolve(upstream_mean, pmf)[:days]
 
 
