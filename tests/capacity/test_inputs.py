@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hospital_twin.capacity import inputs, intensity
-from hospital_twin.capacity.los_fit import from_config
+from hospital_twin.capacity.los_fit import PRIOR_LOG_SD, from_config
 from hospital_twin.capacity.montecarlo import census_days
 from hospital_twin.config import load_config
 
@@ -31,12 +31,16 @@ def _stays(completed: int, censored: int = 0) -> pd.DataFrame:
     )
 
 
-def test_configured_los_is_used_until_enough_stays_have_ended(config) -> None:
-    few = inputs.los_for_ward(config, "Medicine", _stays(inputs.MIN_COMPLETED_STAYS - 1, 40))
-    assert f"only {inputs.MIN_COMPLETED_STAYS - 1} completed stays" in few.description
-    assert few.mean == pytest.approx(from_config(config.ward("Medicine").los).mean)
-    enough = inputs.los_for_ward(config, "Medicine", _stays(inputs.MIN_COMPLETED_STAYS))
-    assert "completed stays observed" not in enough.description
+def test_ward_los_blends_the_configured_model_with_the_stays_by_their_number(config) -> None:
+    configured = from_config(config.ward("Medicine").los).mean
+    few = inputs.los_estimate(config, "Medicine", _stays(3, 40))
+    many = inputs.los_estimate(config, "Medicine", _stays(3000))
+    assert "3 completed + 40 open" in few.model.description
+    assert few.data_weight < many.data_weight and few.log_sd > many.log_sd
+    # 3 ended stays and 40 open ones: a lognormal fit extrapolates to years; the blend stays
+    # within its weight times 3 prior sds of the configured mean
+    assert abs(np.log(few.model.mean / configured)) <= 3 * PRIOR_LOG_SD * few.data_weight + 1e-9
+    assert many.model.mean == pytest.approx(5.0, rel=0.05)  # the stays' own mean
 
 
 def test_a_short_forecast_is_extended_by_repeating_its_last_week() -> None:

@@ -1,37 +1,40 @@
 """A capacity study's inputs as of its origin, from what the warehouse observed up to it.
 
-Per ward: the length-of-stay model (fitted to the stays observed, still-open stays censored,
-or the configured model while too few stays have ended to say much about the tail), the
+Per ward: the length-of-stay model (the configured model blended with the one fitted to the
+stays observed, still-open stays censored, by the evidence; see `los_fit.blend_los`), the
 arrival intensity (see `intensity`), and the days already spent by the patients in bed. The
 study's work is cut into items (scenario x a few wards) that mapped tasks run side by side.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
 
 from hospital_twin.capacity.intensity import ward_intensity
-from hospital_twin.capacity.los_fit import LosModel, fit_los, from_config
+from hospital_twin.capacity.los_fit import LosEstimate, LosModel, blend_los, from_config
 from hospital_twin.capacity.montecarlo import ArrivalIntensity
 from hospital_twin.config import HospitalConfig
 
-MIN_COMPLETED_STAYS = 50  # fewer ended stays say little about the tail: use the configured model
 RECENT_DAYS = 28  # the admission history the recent-rate intensity looks back over
 
 
-def los_for_ward(config: HospitalConfig, ward: str, stays: pd.DataFrame) -> LosModel:
-    """The ward's LOS model from its stays (ward, stay_days, censored), or the configured one."""
+def los_estimate(config: HospitalConfig, ward: str, stays: pd.DataFrame) -> LosEstimate:
+    """The ward's LOS from its stays (ward, stay_days, censored) blended with the configured
+    model by the evidence, with the uncertainty of its mean (`los_fit.blend_los`)."""
     mine = stays[stays["ward"] == ward]
-    completed = int((~mine["censored"]).sum())
-    if completed < MIN_COMPLETED_STAYS:
-        model = from_config(config.ward(ward).los)
-        why = f"{model.description} (only {completed} completed stays observed)"
-        return dataclasses.replace(model, description=why)
-    return fit_los(mine["stay_days"].to_numpy(float), mine["censored"].to_numpy(bool))
+    return blend_los(
+        from_config(config.ward(ward).los),
+        mine["stay_days"].to_numpy(float),
+        mine["censored"].to_numpy(bool),
+    )
+
+
+def los_for_ward(config: HospitalConfig, ward: str, stays: pd.DataFrame) -> LosModel:
+    """The ward's blended LOS model (`los_estimate` without its uncertainty)."""
+    return los_estimate(config, ward, stays).model
 
 
 def study_intensity(

@@ -19,6 +19,7 @@ nor re-drawn from scratch. `scaled(f)` gives the model of f × LOS (a scenario's
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -266,3 +267,67 @@ def from_config(los: LengthOfStay) -> LosModel:
         shape=float(np.sqrt(sigma2)),
         scale=float(np.exp(np.log(los.mean_days) - sigma2 / 2)),
     )
+
+
+PRIOR_LOG_SD = 0.25  # the configured mean LOS is a planner's figure: trusted to about ±25 %
+SHAPE_FROM_DATA = 200  # completed stays before the fitted shape replaces the configured one
+
+
+@dataclass(frozen=True)
+class LosEstimate:
+    """A ward's LOS model and how sure we are of its mean: `log_sd` is the standard deviation
+    of log E[LOS], drawn once per Monte Carlo run (`scales`) as the arrivals' level is."""
+
+    model: LosModel
+    log_sd: float
+    data_weight: float  # 0: the configured model alone; 1: the data alone
+
+    def scales(self, runs: int, rng: np.random.Generator) -> np.ndarray | None:
+        """One LOS factor per run (mean 1), or None when the mean is known."""
+        if self.log_sd <= 0:
+            return None
+        return np.exp(rng.normal(-(self.log_sd**2) / 2, self.log_sd, runs))
+
+
+def _cv(model: LosModel) -> float:
+    """Coefficient of variation of a parametric model (1, the exponential's, otherwise)."""
+    if isinstance(model, ParametricLos):
+        if model.dist == "lognormal":
+            return float(np.sqrt(np.expm1(model.shape**2)))
+        return float(1 / np.sqrt(model.shape))
+    return 1.0
+
+
+def blend_los(
+    configured: LosModel, stays_days: np.ndarray, censored: np.ndarray | None = None
+) -> LosEstimate:
+    """The configured model and the fitted one, weighted by the evidence.
+
+    On the log of the mean LOS, the configured value is a prior with sd PRIOR_LOG_SD and the
+    fit (censored stays respected) an observation with sd cv / sqrt(completed stays): the
+    precision-weighted mean is the estimate and its sd the uncertainty carried into the
+    Monte Carlo. The shape is the fit's once SHAPE_FROM_DATA stays have ended, else the
+    configured one rescaled to the blended mean.
+    """
+    x = np.asarray(stays_days, dtype=float)
+    c = np.zeros(len(x), bool) if censored is None else np.asarray(censored, bool)
+    completed, open_ = int((~c).sum()), int(c.sum())
+    if completed == 0:
+        why = f"{configured.description} (no completed stay; {open_} open)"
+        return LosEstimate(dataclasses.replace(configured, description=why), PRIOR_LOG_SD, 0.0)
+    fitted = fit_los(x, c)
+    se2 = _cv(configured) ** 2 / completed
+    weight = (1 / se2) / (1 / se2 + 1 / PRIOR_LOG_SD**2)
+    # a fit on few ended stays can extrapolate wildly (a lognormal tail from censored stays):
+    # the data may pull the mean at most 3 prior sds from the configured one
+    shift = np.clip(np.log(fitted.mean / configured.mean), -3 * PRIOR_LOG_SD, 3 * PRIOR_LOG_SD)
+    log_mean = np.log(configured.mean) + weight * shift
+    base = fitted if completed >= SHAPE_FROM_DATA else configured
+    model = base.scaled(float(np.exp(log_mean)) / base.mean)
+    thin = " - too few stays to move it far" if weight < 0.5 else ""
+    why = (
+        f"{base.description}, mean {np.exp(log_mean):.2f} d ({weight:.0%} weight on "
+        f"{completed} completed + {open_} open stays, fitted mean {fitted.mean:.2f} d{thin})"
+    )
+    sd = float(np.sqrt(1 / (1 / se2 + 1 / PRIOR_LOG_SD**2)))
+    return LosEstimate(dataclasses.replace(model, description=why), sd, float(weight))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hospital_twin.capacity.los_fit import LosModel, from_config
+from hospital_twin.capacity.los_fit import LosEstimate, LosModel, from_config
 from hospital_twin.capacity.montecarlo import (
     ArrivalIntensity,
     census_days,
@@ -164,13 +164,18 @@ def ward_risk(
     origin: dt.date | str,
     census_elapsed: np.ndarray | None = None,
     bed_levels: Sequence[int] | int = 20,
+    los_log_sd: float = 0.0,
 ) -> WardRisk:
     """Simulate one ward under a scenario and summarise its risk curve.
 
     `bed_levels` is a list of levels or a number of levels for `bed_grid`. Streams are
-    `capacity:arrivals:<ward>` and `capacity:census:<ward>` on the origin date.
+    `capacity:arrivals:<ward>`, `capacity:census:<ward>` and `capacity:los:<ward>` (one LOS
+    factor per run with sd `los_log_sd` on the log scale: the fitted mean's uncertainty) on
+    the origin date.
     """
     scaled, stretched, change = scenario_inputs(scenario, ward, intensity, los)
+    estimate = LosEstimate(stretched, los_log_sd, 1.0)
+    los_scale = estimate.scales(runs, stream(seed, origin, f"capacity:los:{ward}"))
     occ = simulate_occupancy(
         scaled,
         stretched,
@@ -178,6 +183,7 @@ def ward_risk(
         stream(seed, origin, f"capacity:arrivals:{ward}"),
         census_elapsed=census_elapsed,
         census_rng=stream(seed, origin, f"capacity:census:{ward}"),
+        los_scale=los_scale,
     )
     levels = (
         bed_grid(occ, configured_beds, bed_levels, change)
@@ -206,6 +212,7 @@ def capacity_study(
     origin: dt.date | str | None = None,
     runs: int | None = None,
     bed_levels: Mapping[str, Sequence[int]] | None = None,
+    los_log_sd: Mapping[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Risk curves and recommendations for every ward in `intensities`.
 
@@ -230,6 +237,7 @@ def capacity_study(
             origin,
             census_elapsed=(census_elapsed or {}).get(ward),
             bed_levels=(bed_levels or {}).get(ward, cap.bed_levels),
+            los_log_sd=(los_log_sd or {}).get(ward, 0.0),
         )
         curves.append(result.curve.assign(scenario=scenario.name))
         recs.append(

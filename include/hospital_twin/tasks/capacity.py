@@ -3,10 +3,10 @@
 Inputs come from the warehouse as of the origin (the latest simulated day): arrival
 intensity per ward (the latest forecast where the forecaster covers the ward, else the
 recent admission rate with its observed dispersion, else the configured steady state), length
-of stay per ward (fitted to observed stays with still-open stays as censored, or the
-configured model when too few stays have ended), and the census in beds with the days already
-spent. Work fans out per scenario × chunk of wards; results land in `capacity.*` tables and
-a risk-curve report in the lake's `reports/`.
+of stay per ward (the configured model blended, by the evidence, with the one fitted to
+observed stays, still-open stays censored; its mean's uncertainty drawn once per run), and
+the census in beds with the days already spent. Work fans out per scenario × chunk of
+wards; results land in `capacity.*` tables and a risk-curve report in the lake's `reports/`.
 """
 
 from __future__ import annotations
@@ -120,13 +120,15 @@ def run_chunk(
             "bed_levels": params.bed_levels,
         }
     )
+    estimates = {w: inputs.los_estimate(config, w, stays) for w in wards}
     curves, recs = capacity_study(
         config.model_copy(update={"capacity": cap}),
         scenario,
         intensities={
             w: ArrivalIntensity.from_forecast(intensity[intensity["ward"] == w]) for w in wards
         },
-        los_models={w: inputs.los_for_ward(config, w, stays) for w in wards},
+        los_models={w: e.model for w, e in estimates.items()},
+        los_log_sd={w: e.log_sd for w, e in estimates.items()},
         census_elapsed={
             w: census.loc[census["ward"] == w, "elapsed_days"].to_numpy(float) for w in wards
         },
