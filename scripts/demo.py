@@ -21,7 +21,8 @@ def main() -> None:
     with AirflowClient() as api:
         run_demo(api, profile, days, config)
     base = os.environ["HT_API_URL"]
-    say(f"Airflow UI:          {base}  (login {api.user} / {os.environ['HT_ADMIN_PASSWORD']})")
+    passwords = os.environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", "")
+    say(f"Airflow UI:          {base}  (login {api.user}; the password is in {passwords})")
     say(f"Capacity dashboard:  {base}/hospital/dashboard")
 
 

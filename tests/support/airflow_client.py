@@ -185,7 +185,7 @@ class AirflowClient:
 
     def _failed_tasks(self, dag_id: str, run_id: str) -> list[str]:
         tis = self.task_instances(dag_id, run_id)
-        return sorted({t["task_id"] for t in tis if t["state"] in ("failed", "upstream_failed")})
+        return sorted({t["task_id"] for t in tis if t["state"] == "failed"})
 
     def latest_runs_by_date(self, dag_id: str) -> dict[str, dict]:
         """The most recent run of each logical date (YYYY-MM-DD) of `dag_id`."""
