@@ -62,6 +62,9 @@ export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$((8794 + _port_shift * 10))"
 export AIRFLOW__API__SECRET_KEY="${HT_JWT_SECRET:-}"
 export AIRFLOW__LOGGING__BASE_LOG_FOLDER="$HT_LOGS/airflow"
 export AIRFLOW__LOGGING__LOGGING_LEVEL=INFO
+# Task logs readable by their owner only (Airflow's defaults are 0o775 folders, 0o664 files).
+export AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FOLDER_PERMISSIONS=0o700
+export AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FILE_PERMISSIONS=0o600
 
 export AIRFLOW_CONN_HOSPITAL_DW="postgresql://hospital_writer:${HT_WRITER_PASSWORD:-}@127.0.0.1:$HT_PG_PORT/hospital"
 export AIRFLOW_CONN_HOSPITAL_KAFKA="{\"conn_type\": \"kafka\", \"extra\": {\"bootstrap.servers\": \"$HT_KAFKA_BOOTSTRAP\", \"group.id\": \"hospital-twin\", \"auto.offset.reset\": \"earliest\"}}"

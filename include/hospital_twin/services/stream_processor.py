@@ -16,7 +16,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -30,6 +32,22 @@ from hospital_twin.io.lake import Lake
 log = logging.getLogger("hospital_twin.services.stream_processor")
 GROUP_ID = "hospital-stream-processor"
 RECONNECT_SECONDS = 2.0
+# A member that has had no partition this long is stalled (the broker may still hold a dead
+# member of the group): it says so and exits, and the stack's supervisor starts a fresh one.
+STALL_SECONDS = float(os.environ.get("HT_STALL_SECONDS", "90"))
+STALLED_EXIT = 3
+# Touched on every loop turn; the supervisor restarts a processor whose heartbeat is old.
+HEARTBEAT_FILE = os.environ.get("HT_HEARTBEAT_FILE")
+
+
+class Stalled(RuntimeError):
+    """The consumer has been given no partition for STALL_SECONDS."""
+
+
+def heartbeat() -> None:
+    """Show the supervisor this process is alive and turning (no-op without a file)."""
+    if HEARTBEAT_FILE:
+        Path(HEARTBEAT_FILE).touch()
 
 
 def kafka_config() -> dict[str, str]:
@@ -38,6 +56,14 @@ def kafka_config() -> dict[str, str]:
     if not bootstrap:
         raise RuntimeError("HT_KAFKA_BOOTSTRAP is not set: where is the Kafka broker?")
     return {"bootstrap.servers": bootstrap}
+
+
+def member_id() -> str:
+    """This processor's static member id: $HT_STREAM_MEMBER_ID, else one per host.
+
+    Two processes with one id in one group fence each other: give each instance its own.
+    """
+    return os.environ.get("HT_STREAM_MEMBER_ID") or f"stream-{socket.gethostname()}"
 
 
 def make_consumer(config: dict[str, str], group_id: str = GROUP_ID) -> Consumer:
@@ -49,6 +75,13 @@ def make_consumer(config: dict[str, str], group_id: str = GROUP_ID) -> Consumer:
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "partition.assignment.strategy": "range",
+            # Static membership: a restarted processor takes its dead predecessor's place at
+            # once. With dynamic ids the broker waits for the dead member to rejoin (up to the
+            # rebalance timeout, minutes) and the new one gets no partition meanwhile.
+            "group.instance.id": member_id(),
+            # A member that is gone for good is dropped after 10 s (default 45 s).
+            "session.timeout.ms": 10_000,
+            "heartbeat.interval.ms": 2_000,
         }
     )
 
@@ -75,13 +108,44 @@ def run(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
-    total = streaming.Landed()
     conn = _connect()  # first: with the schema behind, there is nothing to consume for
     consumer = make_consumer(config, group_id)
     dead_letter = Producer({**config, "enable.idempotence": True})  # no duplicate dead letters
-    consumer.subscribe(list(streaming.LANDING_TABLES))
+    watch = AssignmentWatch(group_id)
+    consumer.subscribe(
+        list(streaming.LANDING_TABLES), on_assign=watch.assign, on_revoke=watch.revoke
+    )
+    try:
+        return _consume(
+            consumer,
+            conn,
+            dead_letter,
+            lake_stream,
+            watch,
+            batch_size,
+            stop_after_idle,
+            lambda: stopping,
+        )
+    finally:
+        consumer.close()
+
+
+def _consume(
+    consumer: Consumer,
+    conn: psycopg.Connection,
+    dead_letter: Producer,
+    lake_stream: Path,
+    watch: AssignmentWatch,
+    batch_size: int,
+    stop_after_idle: float | None,
+    stopping: Callable[[], bool],
+) -> streaming.Landed:
+    """The loop: consume a batch, land it, commit its offsets; until stopped or idle."""
+    total = streaming.Landed()
     idle_since = time.monotonic()
-    while not stopping:
+    while not stopping():
+        heartbeat()
+        watch.check()
         batch = [m for m in consumer.consume(batch_size, timeout=1.0) if _ok(m)]
         if not batch:
             if stop_after_idle is not None and time.monotonic() - idle_since > stop_after_idle:
@@ -94,6 +158,7 @@ def run(
                 break
             except psycopg.OperationalError as e:  # warehouse restarted: reconnect, land again
                 log.warning("warehouse connection lost (%s); reconnecting", e)
+                heartbeat()
                 conn.close()
                 time.sleep(RECONNECT_SECONDS)
                 conn = _connect()
@@ -103,8 +168,35 @@ def run(
         total.rejected += landed.rejected
         log.info("landed %s, rejected %d", landed.rows, landed.rejected)
     conn.close()
-    consumer.close()
     return total
+
+
+class AssignmentWatch:
+    """Raises Stalled when the consumer has held no partition for STALL_SECONDS."""
+
+    def __init__(self, group_id: str) -> None:
+        self.group_id = group_id
+        self.partitions = 0
+        self.without_since = time.monotonic()
+
+    def assign(self, _consumer, partitions) -> None:
+        self.partitions = len(partitions)
+        log.info("assigned %d partition(s) in group %s", self.partitions, self.group_id)
+        if not self.partitions:
+            self.without_since = time.monotonic()
+
+    def revoke(self, _consumer, partitions) -> None:
+        log.info("revoked %d partition(s)", len(partitions))
+        self.partitions = 0
+        self.without_since = time.monotonic()
+
+    def check(self) -> None:
+        waited = time.monotonic() - self.without_since
+        if not self.partitions and waited > STALL_SECONDS:
+            raise Stalled(
+                f"STALLED: no partition assigned for {waited:.0f} s in group {self.group_id} "
+                "(the broker may still hold a dead member); exiting so a fresh member joins"
+            )
 
 
 def _connect() -> psycopg.Connection:
@@ -121,6 +213,7 @@ def _connect() -> psycopg.Connection:
             return conn
         except psycopg.OperationalError as e:
             log.warning("warehouse not reachable (%s); retrying", e)
+            heartbeat()
         except migrations.MigrationError:
             conn.close()
             raise
@@ -153,6 +246,9 @@ def main() -> None:
     except migrations.MigrationError as e:
         log.error("cannot land events: %s", e)
         raise SystemExit(1) from e
+    except Stalled as e:
+        log.error("%s", e)
+        raise SystemExit(STALLED_EXIT) from e
     log.info("stopped; landed %s, rejected %d", total.rows, total.rejected)
 
 
