@@ -122,3 +122,50 @@ def test_scenario_closing_beds_in_an_unknown_ward_is_refused(tmp_path: Path) -> 
     path.write_text("name: closure\nbed_closures: {Maternity: 3}\n")
     with pytest.raises(ConfigError, match="closure.yaml: unknown ward"):
         load_scenario(path, load_config("default"))
+
+
+# --- the bad-input catalogue: configs and scenarios that were accepted and must not be -----
+def test_a_hospital_whose_wards_all_have_zero_beds_is_refused(tmp_path: Path) -> None:
+    data = _default_data()
+    for ward in data["wards"]:
+        ward["beds"] = 0
+    with pytest.raises(ConfigError, match=r"hospital.yaml(.|\n)*wards: every ward has 0 beds"):
+        load_config(_write(tmp_path, data))
+
+
+def test_a_ward_name_that_is_a_spreadsheet_formula_is_refused(tmp_path: Path) -> None:
+    data = _default_data()
+    data["wards"][0]["department"] = '=HYPERLINK("http://x")'
+    with pytest.raises(ConfigError, match=r"wards\.0\.department: .*spreadsheet formula"):
+        load_config(_write(tmp_path, data))
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("bed_closures: {Surgery: 5000}", r"bed_closures \{'Surgery': 5000\} exceed .*330"),
+        ("bed_closures: {Surgery: -4}", "negative closure"),
+        ("arrival_scale_by_month: {13: 1.2}", r"month\(s\) \[13\] are not 1..12"),
+        ("arrival_scale_by_month: {6: -1.0}", "are negative"),
+        (
+            "surge_beds: [{ward: ICU, beds: 4, start: 2024-06-30, end: 2024-06-01}]",
+            "end 2024-06-01 is before start 2024-06-30",
+        ),
+        ("surge_beds: [{ward: ICU, beds: 0, start: 2024-06-01, end: 2024-06-30}]", "beds"),
+    ],
+    ids=[
+        "closure_over_beds",
+        "negative_closure",
+        "month_13",
+        "negative_scale",
+        "surge_ends_before_start",
+        "surge_of_no_beds",
+    ],  # fmt: skip
+)
+def test_impossible_scenarios_are_refused_naming_the_file_and_field(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(f"name: bad\n{text}\n")
+    with pytest.raises(ConfigError, match=f"scenario.yaml(.|\\n)*{error}"):
+        load_scenario(path, load_config("default"))

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 CONFIG_DIR = Path(str(resources.files("hospital_twin") / "configs"))
 SCENARIO_DIR = CONFIG_DIR / "scenarios"
@@ -75,6 +82,19 @@ class LengthOfStay(_Model):
         return self
 
 
+# Names reach the analyst's marts and CSV exports: a leading =, +, - or @ would run as a
+# spreadsheet formula there, so such names are refused at the door.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def _plain_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if value.startswith(FORMULA_PREFIXES):
+        raise ValueError(f"must not start with one of {FORMULA_PREFIXES} (a spreadsheet formula)")
+    return value
+
+
 class Ward(_Model):
     name: str
     department: str
@@ -82,6 +102,8 @@ class Ward(_Model):
     los: LengthOfStay
     step_down_to: str | None = None
     step_down_prob: float = Field(0.0, ge=0, le=1)
+
+    _names = field_validator("name", "department")(_plain_name)
 
 
 class Flow(_Model):
@@ -216,6 +238,8 @@ class HospitalConfig(_Model):
         ]
         if unknown:
             raise ValueError(f"unknown ward(s) {sorted(set(unknown))}; wards are {sorted(names)}")
+        if self.wards and not any(w.beds for w in self.wards):
+            raise ValueError("wards: every ward has 0 beds; the hospital needs at least one bed")
         levels = [t.name for t in self.visits.triage_levels]
         bad = [t for t in self.flow.min_triage_by_ward.values() if t not in levels]
         if bad:
@@ -243,12 +267,31 @@ class Scenario(_Model):
     surge_beds: list[SurgeBeds] = Field(default_factory=list)
     los_factor: float = Field(1.0, gt=0)
 
+    @model_validator(mode="after")
+    def _ranges(self) -> Scenario:
+        bad_months = [m for m in self.arrival_scale_by_month if not 1 <= m <= 12]
+        if bad_months:
+            raise ValueError(f"arrival_scale_by_month: month(s) {bad_months} are not 1..12")
+        bad_scales = {m: v for m, v in self.arrival_scale_by_month.items() if not v >= 0}
+        if bad_scales:
+            raise ValueError(f"arrival_scale_by_month: scale(s) {bad_scales} are negative")
+        negative = {w: n for w, n in self.bed_closures.items() if n < 0}
+        if negative:
+            raise ValueError(f"bed_closures: negative closure(s) {negative}")
+        return self
+
 
 class SurgeBeds(_Model):
     ward: str
-    beds: int
+    beds: int = Field(gt=0)
     start: dt.date
     end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SurgeBeds:
+        if self.end < self.start:
+            raise ValueError(f"surge for {self.ward}: end {self.end} is before start {self.start}")
+        return self
 
 
 Scenario.model_rebuild()
@@ -322,6 +365,10 @@ def load_scenario(name: str | Path, config: HospitalConfig | None = None) -> Sce
         bad += [s.ward for s in scenario.surge_beds if s.ward not in wards]
         if bad:
             raise ConfigError(f"{path}: unknown ward(s) {bad}; wards are {sorted(wards)}")
+        over = {w: n for w, n in scenario.bed_closures.items() if n > config.ward(w).beds}
+        if over:
+            beds = {w: config.ward(w).beds for w in over}
+            raise ConfigError(f"{path}: bed_closures {over} exceed the wards' beds {beds}")
     return scenario
 
 
