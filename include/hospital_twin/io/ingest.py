@@ -9,7 +9,6 @@ field: nothing is silently dropped, and the warehouse never holds half a day.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ import pandas as pd
 import psycopg
 
 from hospital_twin.contracts import ADMISSION_COLUMNS, ADMISSION_TIMESTAMPS, STATUSES
-from hospital_twin.io import warehouse
+from hospital_twin.io import manifest, warehouse
 from hospital_twin.io.lake import Lake
 
 TIMESTAMPS = ADMISSION_TIMESTAMPS
@@ -146,26 +145,26 @@ def ingest_admissions(
     path = lake.admissions(day)
     if not path.exists():
         return _already_loaded(conn, lake, day)
-    digest = file_sha256(path)
-    frame, problems = read_admissions(path)
-    typed = frame
+    digest = manifest.file_sha256(path)
+    frame, problems = None, manifest.check(conn, path, day)
+    if not problems:
+        frame, problems = read_admissions(path)
     if frame is not None and not problems:
-        typed, problems = validate(frame, day, refs)
+        frame, problems = validate(frame, day, refs)
+    if frame is not None and not problems:
+        problems = _ids_of_other_days(conn, frame, day)
     if problems:
         _reject(conn, lake, path, day, problems, 0 if frame is None else len(frame))
-    refused = int((typed["status"] == "refused").sum())
-    rows = _load(conn, day, typed, path.name, refused, digest)
+    refused = int((frame["status"] == "refused").sum())
+    try:
+        rows = _load(conn, day, frame, path.name, refused, digest)
+    except psycopg.Error as e:
+        if conn.closed or conn.broken:
+            raise  # the warehouse went away: the retry loads the file, still in batch/
+        conn.rollback()
+        _reject(conn, lake, path, day, [f"load: the warehouse refused the file: {e}"], len(frame))
     processed = lake.move_to_processed(path)
     return {"file": str(processed), "rows": rows, "refused": refused}
-
-
-def file_sha256(path: Path) -> str:
-    """The file's SHA-256, read in blocks: what the bookkeeping and the manifest compare."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _load(
@@ -199,20 +198,40 @@ def _already_loaded(conn: psycopg.Connection, lake: Lake, day: dt.date) -> dict[
     path = lake.admissions(day)
     processed = lake.path("processed", path.name)
     row = conn.execute(warehouse.read_sql("queries/ingest_batch_for_day.sql"), (day,)).fetchone()
-    if row is not None and processed.exists() and file_sha256(processed) == row[3]:
+    if row is not None and processed.exists() and manifest.file_sha256(processed) == row[3]:
         return {"file": str(processed), "rows": row[1], "refused": row[2], "already_loaded": True}
     raise IngestError(f"{path}: not found; run the simulate_flow task for {day} first")
+
+
+def _ids_of_other_days(conn: psycopg.Connection, frame: pd.DataFrame, day: dt.date) -> list[str]:
+    """Rows whose admission_id is already loaded for another day (it would collide)."""
+    ids = frame["admission_id"].tolist()
+    taken = dict(
+        conn.execute(
+            warehouse.read_sql("queries/admission_ids_of_other_days.sql"), (ids, day)
+        ).fetchall()
+    )
+    return [
+        f"row {i + 2} ({aid}): admission_id: already loaded for {taken[aid]}"
+        for i, aid in enumerate(ids)
+        if aid in taken
+    ]
 
 
 def _reject(
     conn: psycopg.Connection, lake: Lake, path: Path, day: dt.date, problems: list[str], rows: int
 ) -> NoReturn:
-    """Quarantine the file with its reason, count it, and raise with the reason."""
+    """Count the rejection, quarantine the file with its reason, and raise with the reason.
+
+    The count commits first, under the name the file gets in `failed/`: a kill in between
+    leaves the file in `batch/`, and the retry rejects it again rather than losing it.
+    """
     reason = reason_text(path, problems, rows)
+    target = lake.failed_target(path)
     conn.commit()
     with conn.transaction():
         conn.execute(
-            warehouse.read_sql("queries/record_ingest_reject.sql"), (path.name, day, rows, reason)
+            warehouse.read_sql("queries/record_ingest_reject.sql"), (target.name, day, rows, reason)
         )
-    target = lake.quarantine(path, reason)
+    lake.quarantine(path, reason, target)
     raise IngestError(f"{reason}\n(file moved to {target})")

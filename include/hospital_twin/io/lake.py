@@ -65,11 +65,23 @@ class Lake:
         os.replace(path, target)
         return target
 
-    def quarantine(self, path: Path, reason: str) -> Path:
-        """Move a rejected file to `failed/` with `<name>.reason` beside it."""
-        target = self.path("failed", path.name)
-        shutil.move(str(path), target)
+    def failed_target(self, path: Path) -> Path:
+        """Where a rejected file goes: its name and the time of the rejection, so a second
+        bad file for the same day does not replace the first."""
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        return self.path("failed", f"{path.stem}.{stamp}{path.suffix}")
+
+    def quarantine(self, path: Path, reason: str, target: Path | None = None) -> Path:
+        """Move a rejected file to `failed/` with `<name>.reason` beside it.
+
+        Every rejection is kept (see `failed_target`); the file's manifest goes with it.
+        """
+        target = target or self.failed_target(path)
         target.with_name(target.name + ".reason").write_text(reason.rstrip() + "\n")
+        companion = path.with_name(path.name + ".manifest.json")
+        if companion.exists():
+            os.replace(companion, target.with_name(target.name + ".manifest.json"))
+        shutil.move(str(path), target)
         return target
 
 

@@ -79,8 +79,10 @@ def make_consumer(config: dict[str, str], group_id: str = GROUP_ID) -> Consumer:
             # once. With dynamic ids the broker waits for the dead member to rejoin (up to the
             # rebalance timeout, minutes) and the new one gets no partition meanwhile.
             "group.instance.id": member_id(),
-            # A member that is gone for good is dropped after 10 s (default 45 s).
+            # A member that is gone for good is dropped after 10 s (default 45 s), and a
+            # rebalance waits at most 60 s for members to rejoin (default 300 s).
             "session.timeout.ms": 10_000,
+            "max.poll.interval.ms": 60_000,
             "heartbeat.interval.ms": 2_000,
         }
     )

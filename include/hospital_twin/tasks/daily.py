@@ -23,7 +23,7 @@ from hospital_twin.config import HospitalConfig
 from hospital_twin.contracts import ADMISSION_COLUMNS
 from hospital_twin.day import flow, visits
 from hospital_twin.day.run import DayResult, run_day
-from hospital_twin.io import warehouse
+from hospital_twin.io import manifest, warehouse
 from hospital_twin.io.ingest import References, ingest_admissions
 from hospital_twin.io.lake import Lake, write_csv, write_json, write_parquet
 from hospital_twin.tasks.setup import (
@@ -102,8 +102,9 @@ def simulate_flow(
 ) -> dict:
     """D's flow, admitting staff and events (run_day) on the visits generate_visits wrote.
 
-    Writes admissions_D.csv and events_D.json to batch/ (for ingest_admissions and
-    publish_events) and D's census, ward, discharge and move facts to the warehouse.
+    Writes admissions_D.csv (with its manifest, also recorded in meta.batch_manifest) and
+    events_D.json to batch/ (for ingest_admissions and publish_events) and D's census, ward,
+    discharge and move facts to the warehouse.
     """
     t0 = time.perf_counter()
     day_visits = pd.read_parquet(_visitors_path(lake, day))
@@ -112,6 +113,7 @@ def simulate_flow(
     shifts = schedule_for_day(lake, day)
     result = run_day(config, day, people, profiles, census, shifts, day_visits=day_visits)
     write_csv(result.admissions[ADMISSION_COLUMNS], lake.admissions(day))
+    manifest.write_manifest(conn, lake.admissions(day), day)  # what ingest checks the file by
     write_json(result.events, lake.events(day))
     _load_flow_facts(conn, day, result)
     return {
