@@ -1,0 +1,144 @@
+"""Closed loop: does the capacity study predict the twin's own future?
+
+The domain engine only (no Airflow, no warehouse): the default hospital runs day by day with
+`day.run.run_day` for `--days` days; at `--origins` origins, every `--step` days from
+`--first` on, the capacity study predicts the next `--horizon` days from the data up to the
+origin only (recent arrivals, LOS blended from the observed ward stays, the census with its
+elapsed stays: `capacity.closed_loop.predict`), and the twin runs on. Reported, per ward and
+overall:
+
+- predicted vs realised mean midnight census (`census_error`: signed, as a fraction);
+- coverage of the 80 % and 95 % census bands over every (ward, day);
+- for "at least one midnight at or over capacity in the horizon": a reliability table,
+  calibration error (expected calibration error over probability bins, as a fraction), Brier
+  score and the Brier score of climatology (each ward's event frequency over the origins);
+- `recommendation_spread`: per ward, the sd of the recommended beds over the origins with at
+  least 90 days of history, as a fraction of its beds, averaged over wards (Monte Carlo noise
+  plus the hospital's seasons: a stable hospital keeps it small).
+
+The arrival intensity here is the recent-rate one (the study's fallback; the forecaster is
+another stage). The twin refuses patients when a ward is full, so its census never exceeds
+the beds: the predicted census is capped at the beds for the census figures (the event
+"census reaches the beds" is the same in a loss system and in the unconstrained one).
+Last line: one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from hospital_twin.capacity import closed_loop as cl
+from hospital_twin.config import load_config
+
+BINS = np.array([0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0001])
+
+
+def score_origin(config, history, origin: dt.date, horizon: int, runs: int) -> list[dict]:
+    """Per ward: predicted vs realised census and the at-capacity event at one origin."""
+    real = cl.realised(history, origin, horizon)
+    rows = []
+    for p in cl.predict(config, history, origin, horizon, runs):
+        beds = config.ward(p.ward).beds
+        occ = np.minimum(p.risk.occupancy, beds)
+        seen = real[real["ward"] == p.ward]["occupancy_end"].to_numpy(float)
+        bands = cl.census_bands(occ)
+        inside = {lv: (lo <= seen) & (seen <= hi) for lv, (lo, hi) in bands.items()}
+        rows.append(
+            {
+                "origin": origin,
+                "ward": p.ward,
+                "beds": beds,
+                "predicted": float(occ.mean()),
+                "realised": float(seen.mean()),
+                "in80": float(inside[0.8].mean()),
+                "in95": float(inside[0.95].mean()),
+                "p_full": float((p.risk.occupancy.max(axis=1) >= beds).mean()),
+                "full": float((seen >= beds).any()),
+                "recommended": p.risk.recommended_beds,
+            }
+        )
+    return rows
+
+
+def reliability(p: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+    """Per probability bin: cases, mean predicted probability, observed frequency."""
+    b = np.digitize(p, BINS) - 1
+    frame = pd.DataFrame({"bin": b, "p": p, "y": y})
+    table = frame.groupby("bin").agg(
+        n=("p", "size"), predicted=("p", "mean"), observed=("y", "mean")
+    )
+    table.index = [f"{BINS[i]:.2f}-{min(BINS[i + 1], 1):.2f}" for i in table.index]
+    return table
+
+
+def summarise(rows: pd.DataFrame, config) -> dict:
+    """The figures of the module docstring from the per (origin, ward) rows."""
+    table = reliability(rows["p_full"].to_numpy(), rows["full"].to_numpy())
+    ece = float((table["n"] * (table["predicted"] - table["observed"]).abs()).sum() / len(rows))
+    clim = rows.groupby("ward")["full"].transform("mean")
+    late = rows[
+        pd.to_datetime(rows["origin"])
+        >= pd.Timestamp(config.simulation.start_date) + pd.Timedelta(days=90)
+    ]
+    spread = late.groupby("ward").agg(sd=("recommended", "std"), beds=("beds", "first"))
+    return {
+        "census_error": float(rows["predicted"].sum() / rows["realised"].sum() - 1),
+        "band80_coverage": float(rows["in80"].mean()),
+        "band95_coverage": float(rows["in95"].mean()),
+        "calibration_error": ece,
+        "brier": float(((rows["p_full"] - rows["full"]) ** 2).mean()),
+        "brier_climatology": float(((clim - rows["full"]) ** 2).mean()),
+        "origins": int(rows["origin"].nunique()),
+        "recommendation_spread": float((spread["sd"] / spread["beds"]).mean()),
+        "reliability": table.reset_index(names="bin").to_dict("records"),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--profile", default="default")
+    ap.add_argument("--days", type=int, default=392, help="days simulated (>= a year)")
+    ap.add_argument("--first", type=int, default=56, help="day index of the first origin")
+    ap.add_argument("--step", type=int, default=28)
+    ap.add_argument("--origins", type=int, default=12)
+    ap.add_argument("--horizon", type=int, default=28)
+    ap.add_argument("--runs", type=int, default=1000)
+    args = ap.parse_args(argv)
+    config = load_config(args.profile)
+    t0 = time.perf_counter()
+    history = cl.simulate(config, args.days)
+    sim_s = time.perf_counter() - t0
+    starts = [args.first + i * args.step for i in range(args.origins)]
+    origins = [history.days[i] for i in starts if i + args.horizon < len(history.days)]
+    rows = pd.DataFrame(
+        [r for o in origins for r in score_origin(config, history, o, args.horizon, args.runs)]
+    )
+    out = summarise(rows, config)
+    per_ward = rows.groupby("ward").agg(
+        beds=("beds", "first"),
+        predicted=("predicted", "mean"),
+        realised=("realised", "mean"),
+        in80=("in80", "mean"),
+        in95=("in95", "mean"),
+        p_full=("p_full", "mean"),
+        full=("full", "mean"),
+        rec_sd=("recommended", "std"),
+    )
+    per_ward["error"] = per_ward["predicted"] / per_ward["realised"] - 1
+    print(per_ward.round(3).to_string(), file=sys.stderr)
+    print(pd.DataFrame(out["reliability"]).round(3).to_string(), file=sys.stderr)
+    out |= {"days": args.days, "simulate_seconds": round(sim_s, 1),
+            "total_seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
+    print(json.dumps(out))
+    return out
+
+
+if __name__ == "__main__":
+    main()
