@@ -268,6 +268,9 @@ def test_capacity_study_and_report(tmp_path):
         "configured_beds",
         "recommended_beds",
         "risk_at_configured",
+        "risk_at_recommended",
+        "horizon_days",
+        "criterion",
         "los_model",
     ]
     png, page = risk_report(curves, tmp_path / "report", small.capacity.risk_target, recs)

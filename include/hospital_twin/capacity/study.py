@@ -247,6 +247,19 @@ def capacity_study(
                 "configured_beds": result.configured_beds,
                 "recommended_beds": result.recommended_beds,
                 "risk_at_configured": result.risk_at_configured,
+                "risk_at_recommended": float(
+                    risk_curve(
+                        result.occupancy,
+                        [result.recommended_beds],
+                        cap.risk_target,
+                        bed_change(scenario, ward, intensity.dates),
+                    )["p_over"].iloc[0]
+                ),  # fmt: skip
+                "horizon_days": intensity.days,
+                "criterion": (
+                    f"P(max midnight census over {intensity.days} days > beds) "
+                    f"<= {cap.risk_target:.0%}"
+                ),
                 "los_model": result.los_model,
             }
         )
