@@ -30,6 +30,7 @@ from hospital_twin.capacity.montecarlo import (
     census_days,
     simulate_occupancy,
 )
+from hospital_twin.capacity.planner import PLANNER_COLUMNS, criterion, planner_metrics
 from hospital_twin.config import HospitalConfig, Scenario
 from hospital_twin.rng import stream
 
@@ -41,6 +42,7 @@ CURVE_COLUMNS = [
     "p95_max_occupancy",
     "mean_overflow_days",
     "meets_target",
+    *PLANNER_COLUMNS,
 ]
 NEAR_FULL = 0.95  # "near full": occupancy above 95 % of the beds (seed 002's second risk)
 
@@ -85,9 +87,12 @@ def risk_curve(
     target: float,
     change: np.ndarray | None = None,
     ward: str = "",
+    arrivals_per_day: float = 0.0,
+    mean_los: float = 1.0,
 ) -> pd.DataFrame:
     """Risk at each bed level from simulated occupancy (runs, days); `change` is the daily
-    bed change of the scenario (beds on day t = level + change[t])."""
+    bed change of the scenario (beds on day t = level + change[t]); the planner metrics
+    (`planner`) need the mean admissions a day and the mean LOS."""
     occ = np.asarray(occupancy)
     runs = occ.shape[0]
     delta = np.zeros(occ.shape[1], np.int64) if change is None else np.asarray(change)
@@ -108,6 +113,8 @@ def risk_curve(
         }
     )
     frame["meets_target"] = frame["p_over"] <= target
+    metrics = planner_metrics(occ - delta, levels, arrivals_per_day, mean_los)
+    frame[PLANNER_COLUMNS] = metrics.to_numpy()
     return frame[CURVE_COLUMNS]
 
 
@@ -190,8 +197,9 @@ def ward_risk(
         if isinstance(bed_levels, int | np.integer)
         else np.asarray(bed_levels)
     )
-    curve = risk_curve(occ, levels, target, change, ward)
-    risk = risk_curve(occ, [configured_beds], target, change, ward)["p_over"].iloc[0]
+    flow = (float(np.mean(scaled.mean)), stretched.mean)
+    curve = risk_curve(occ, levels, target, change, ward, *flow)
+    risk = risk_curve(occ, [configured_beds], target, change, ward, *flow)["p_over"].iloc[0]
     return WardRisk(
         ward=ward,
         curve=curve,
@@ -256,9 +264,8 @@ def capacity_study(
                     )["p_over"].iloc[0]
                 ),  # fmt: skip
                 "horizon_days": intensity.days,
-                "criterion": (
-                    f"P(max midnight census over {intensity.days} days > beds) "
-                    f"<= {cap.risk_target:.0%}"
+                "criterion": criterion(
+                    result.recommended_beds, result.occupancy, cap.risk_target, intensity.days
                 ),
                 "los_model": result.los_model,
             }

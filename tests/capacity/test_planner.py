@@ -1,0 +1,44 @@
+"""Planner metrics per bed level, and the Erlang reality of small wards."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hospital_twin.capacity.loss import simulate_loss_system
+from hospital_twin.capacity.montecarlo import ArrivalIntensity, simulate_occupancy
+from hospital_twin.capacity.planner import criterion, planner_metrics
+from hospital_twin.capacity.study import recommended_beds
+from tests.capacity.test_engines_agree import LOS, equilibrium_census
+
+
+@pytest.mark.parametrize("beds", [10, 300])
+def test_a_ward_at_85_percent_refuses_by_erlang_not_by_a_flat_rule(beds: int) -> None:
+    los = LOS["gamma"]
+    rate = 0.85 * beds / los.mean
+    intensity = ArrivalIntensity.constant(rate, 60)
+    elapsed = equilibrium_census(los, round(0.85 * beds), np.random.default_rng(0))
+    occ = simulate_occupancy(intensity, los, 2000, np.random.default_rng(1), elapsed)
+    m = planner_metrics(occ, np.array([beds]), rate, los.mean).iloc[0]
+    blocked = m["refused_per_month"] / (30.4 * rate)
+    assert m["wait_over_12h"] < m["wait_over_4h"] <= blocked
+    if beds == 10:  # a small ward at 85 % turns away about one admission in seven...
+        assert blocked > 0.1 and m["days_full_per_month"] > 3
+        # ...as a ward that really refuses when full does (the loss-system simulation)
+        loss = simulate_loss_system(intensity, los, beds, 400, np.random.default_rng(3))
+        lo, hi = loss.blocking_ci(from_day=10)
+        assert lo - 0.01 <= blocked <= hi + 0.01
+    else:  # a large one at 85 % almost never fills
+        assert blocked < 0.01 and m["days_full_per_month"] < 1
+
+
+def test_the_recommendation_names_its_metric_target_and_the_occupancy_it_implies() -> None:
+    los = LOS["lognormal"]
+    occ = simulate_occupancy(
+        ArrivalIntensity.constant(3.0, 28), los, 2000, np.random.default_rng(2)
+    )
+    beds = recommended_beds(occ, 0.05)
+    text = criterion(beds, occ, 0.05, 28)
+    assert f"> {beds} beds) <= 5%" in text and "mean occupancy" in text
+    occupancy = float(text.split("mean occupancy ")[1].split("%")[0]) / 100
+    assert occupancy < 0.85  # a 6-patient ward cannot run at 85 % and meet a 5 % risk
