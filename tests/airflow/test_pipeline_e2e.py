@@ -53,8 +53,12 @@ def dw():
 
 
 @pytest.fixture(scope="module", autouse=True)
-def clean_slate(dw) -> None:
-    """Empty the test warehouse's data (schema and migrations stay) and the lake."""
+def clean_slate(api: AirflowClient, dw) -> None:
+    """Delete the DAGs' earlier runs (an unfinished one would run on under these tests), empty
+    the test warehouse's data (schema and migrations stay) and the lake."""
+    for dag_id in ("hospital_daily", "hospital_capacity_scenarios", "hospital_setup"):
+        api.wait_for_dag(dag_id)
+        api.delete_runs(dag_id)
     migrations.migrate(dw)
     tables = dw.execute(
         "SELECT format('%%I.%%I', schemaname, tablename) FROM pg_tables WHERE schemaname = ANY(%s)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
@@ -177,8 +178,9 @@ def test_dashboard_in_headless_chromium(api: AirflowClient, seeded: dict, page: 
 
 def test_nav_entry_in_the_airflow_ui(api: AirflowClient, seeded: dict, page: Page) -> None:
     _log_in(page, api, "/")
-    nav = page.locator(f'a[href$="{NAV_HREF_END}"]').first
-    expect(nav).to_be_attached()  # the UI renders its navigation after loading
+    nav = page.get_by_role("link", name="Capacity dashboard")
+    # The UI renders its navigation once it has loaded the plugins: wait for it.
+    expect(nav).to_have_attribute("href", re.compile(re.escape(NAV_HREF_END) + "$"), timeout=30_000)
     page.goto(api.base_url + NAV_PAGE)
     frame = page.frame_locator("iframe")
     expect(frame.locator("#ward-table")).to_be_attached()

@@ -183,6 +183,17 @@ class AirflowClient:
             on_timeout=lambda run: f"{dag_id} run {run_id} still {run['state']}",
         )
 
+    def delete_runs(self, dag_id: str) -> int:
+        """Cancel the DAG's unfinished backfills and delete all its runs: a clean history, so
+        the latest run of a date is the one a test made. Returns the number deleted."""
+        for backfill in self.get("/api/v2/backfills", dag_id=dag_id, limit=100)["backfills"]:
+            if backfill["completed_at"] is None:
+                self.cancel_backfill(backfill["id"])
+        runs = self.get(f"/api/v2/dags/{dag_id}/dagRuns", limit=1000)["dag_runs"]
+        for run in runs:
+            self._send("DELETE", _run_path(dag_id, run["dag_run_id"]))
+        return len(runs)
+
     def _failed_tasks(self, dag_id: str, run_id: str) -> list[str]:
         tis = self.task_instances(dag_id, run_id)
         return sorted({t["task_id"] for t in tis if t["state"] == "failed"})
