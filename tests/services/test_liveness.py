@@ -42,3 +42,12 @@ def test_the_heartbeat_file_is_touched(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(sp, "HEARTBEAT_FILE", str(beat))
     sp.heartbeat()
     assert beat.exists()
+
+
+def test_a_real_cluster_gets_its_security_settings(monkeypatch) -> None:
+    monkeypatch.setenv("HT_KAFKA_BOOTSTRAP", "broker:9093")
+    monkeypatch.setenv("HT_KAFKA_CONFIG", '{"security.protocol": "SASL_SSL"}')
+    assert sp.kafka_config() == {
+        "security.protocol": "SASL_SSL",
+        "bootstrap.servers": "broker:9093",
+    }

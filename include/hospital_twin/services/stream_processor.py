@@ -13,6 +13,7 @@ happens once, at deployment, not whenever a consumer reconnects.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -51,11 +52,16 @@ def heartbeat() -> None:
 
 
 def kafka_config() -> dict[str, str]:
-    """The broker from $HT_KAFKA_BOOTSTRAP (scripts/env.sh, compose): the one setting needed."""
+    """The broker from $HT_KAFKA_BOOTSTRAP (scripts/env.sh, compose), plus $HT_KAFKA_CONFIG.
+
+    HT_KAFKA_CONFIG is a JSON object of librdkafka settings for a real cluster, e.g.
+    {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", ...}.
+    """
     bootstrap = os.environ.get("HT_KAFKA_BOOTSTRAP")
     if not bootstrap:
         raise RuntimeError("HT_KAFKA_BOOTSTRAP is not set: where is the Kafka broker?")
-    return {"bootstrap.servers": bootstrap}
+    extra = json.loads(os.environ.get("HT_KAFKA_CONFIG") or "{}")
+    return {**extra, "bootstrap.servers": bootstrap}
 
 
 def member_id() -> str:
