@@ -191,7 +191,10 @@ class AirflowClient:
                 self.cancel_backfill(backfill["id"])
         runs = self.get(f"/api/v2/dags/{dag_id}/dagRuns", limit=1000)["dag_runs"]
         for run in runs:
-            self._send("DELETE", _run_path(dag_id, run["dag_run_id"]))
+            path = _run_path(dag_id, run["dag_run_id"])
+            if run["state"] not in ("success", "failed"):  # Airflow deletes finished runs only
+                self.patch(path, {"state": "failed"})
+            self._send("DELETE", path)
         return len(runs)
 
     def _failed_tasks(self, dag_id: str, run_id: str) -> list[str]:
