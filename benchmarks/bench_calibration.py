@@ -104,7 +104,7 @@ def summarise(rows: pd.DataFrame, config) -> dict:
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="default")
-    ap.add_argument("--days", type=int, default=392, help="days simulated (>= a year)")
+    ap.add_argument("--days", type=int, default=393, help="days simulated (>= a year)")
     ap.add_argument("--first", type=int, default=56, help="day index of the first origin")
     ap.add_argument("--step", type=int, default=28)
     ap.add_argument("--origins", type=int, default=12)
