@@ -20,6 +20,7 @@ bad_inputs_quarantined, rows_lost, duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -48,12 +49,13 @@ from hospital_twin.services import stream_processor  # noqa: E402
 from tests.io import bad_admissions as bad  # noqa: E402
 
 TRANSFERS = events.TOPICS["patient_transfer"]
+ROWS = 100  # admissions of the faulted day (the catalogue's references know 100 people)
 RUN = Path(os.environ["HT_HOME"]) / "run"
 totals = {"rows_lost": 0, "duplicates": 0}
 table: list[tuple[str, str, bool, str]] = []
 
 
-def record(kind: str, name: str, ok: bool, detail: str) -> None:
+def record(kind: str, name: str, ok: bool, detail: str) -> None:  # a table row, printed now
     table.append((kind, name, ok, detail))
     print(f"{kind:9} {name:34} {'ok' if ok else 'FAILED':6} {detail[:90]}", flush=True)
 
@@ -61,12 +63,9 @@ def record(kind: str, name: str, ok: bool, detail: str) -> None:
 def wait(check: Callable[[], object], limit: float = 300) -> object:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        try:
-            value = check()
-        except (psycopg.Error, OSError):
-            value = None
-        if value:
-            return value
+        with contextlib.suppress(psycopg.Error, OSError):
+            if value := check():
+                return value
         time.sleep(1)
     return None
 
@@ -113,11 +112,11 @@ def fault_ingest_kill(dsn: str, step: str) -> None:
     with psycopg.connect(dsn) as conn, tempfile.TemporaryDirectory() as tmp:
         lake = Lake(Path(tmp)).ensure()
         conn.execute("DELETE FROM dw.fact_admission WHERE sim_date = %s", (bad.DAY,))
-        bad.stage(conn, lake, bad.good_frame(184))
+        bad.stage(conn, lake, bad.good_frame(ROWS))
         crash = [sys.executable, str(REPO / "tests/io/crash_ingest.py"), dsn, tmp, str(bad.DAY)]
         killed = subprocess.run([*crash, step], capture_output=True).returncode == -signal.SIGKILL
         ingest.ingest_admissions(conn, lake, bad.DAY, bad.REFS)  # the retry
-        ok, detail = count_once(conn, DAY_ROWS, (bad.DAY,), 184)
+        ok, detail = count_once(conn, DAY_ROWS, (bad.DAY,), ROWS)
     record("fault", f"ingest SIGKILLed after {step}", ok and killed, detail)
 
 
@@ -126,7 +125,7 @@ def fault_postgres_mid_ingest(dsn: str) -> None:
         lake = Lake(Path(tmp)).ensure()
         with psycopg.connect(dsn) as conn:
             conn.execute("DELETE FROM dw.fact_admission WHERE sim_date = %s", (bad.DAY,))
-            bad.stage(conn, lake, bad.good_frame(184))
+            bad.stage(conn, lake, bad.good_frame(ROWS))
         conn = psycopg.connect(dsn)
         pg_ctl = [f"{os.environ['HT_PG_BIN']}/pg_ctl", "-D", f"{os.environ['HT_HOME']}/pg"]
         if os.getuid() == 0:
@@ -140,7 +139,7 @@ def fault_postgres_mid_ingest(dsn: str) -> None:
         back = wait(lambda: psycopg.connect(dsn).close() or True)
         with psycopg.connect(dsn) as conn:
             ingest.ingest_admissions(conn, lake, bad.DAY, bad.REFS)
-            ok, detail = count_once(conn, DAY_ROWS, (bad.DAY,), 184)
+            ok, detail = count_once(conn, DAY_ROWS, (bad.DAY,), ROWS)
     record("fault", "PostgreSQL stopped mid-ingest", ok and failed_first and bool(back), detail)
     healthy = wait(airflow_healthy, 400)
     record("fault", "Airflow after PostgreSQL restart", bool(healthy), "healthy" if healthy else "")
@@ -279,10 +278,11 @@ def bad_files(dsn: str) -> None:
         record("file", case.name, ok, detail)
 
 
-def _nan_transport(e: dict) -> bytes:
-    from tests.services.test_poison_events import _transport
+def _transport(e: dict, **changes: object) -> bytes:
+    """A valid emergency transport of patient 7000, changed."""
+    from tests.services.test_poison_events import _transport as transport
 
-    event = {**_transport(e["sim_date"], 1), "patient_id": 7000, "transport_minutes": float("nan")}
+    event = {**transport(e["sim_date"], 1), "patient_id": 7000, **changes}
     return json.dumps({**event, "kind": e["kind"], "marker": e["marker"]}).encode()
 
 
@@ -295,11 +295,8 @@ POISON_EVENTS: dict[str, tuple[str, Callable[[dict], bytes]]] = {
         lambda e: json.dumps({k: v for k, v in e.items() if k != "reason"}).encode(),
     ),
     "wrong schema version": (TRANSFERS, lambda e: json.dumps({**e, "schema_version": 9}).encode()),
-    "transport on the transfer topic": (
-        TRANSFERS,
-        lambda e: json.dumps({**e, "event_type": "emergency_transport"}).encode(),
-    ),
-    "NaN in a number": (TRANSPORTS, _nan_transport),
+    "transport on the transfer topic": (TRANSFERS, lambda e: _transport(e)),
+    "NaN in a number": (TRANSPORTS, lambda e: _transport(e, transport_minutes=float("nan"))),
     "NUL in a string": (TRANSFERS, lambda e: json.dumps({**e, "reason": "a\u0000b"}).encode()),
     "patient_id 2^64": (TRANSFERS, lambda e: json.dumps({**e, "patient_id": 2**64}).encode()),
     "unknown patient": (TRANSFERS, lambda e: json.dumps({**e, "patient_id": 999_999}).encode()),
@@ -321,8 +318,8 @@ def bad_events(dsn: str) -> None:
     )
     for name, (topic, build) in POISON_EVENTS.items():
         fresh = {"event_id": str(uuid.uuid4())} if name != "same id, other content" else {}
-        key = b"7000" if name != "same id, other content" else b"%d" % valid[0]["patient_id"]
         value = build({**valid[0], **fresh, "kind": name, "marker": marker})
+        key = str(json.loads(value)["patient_id"]).encode() if value.startswith(b"{") else b"7000"
         streaming.publish(producer, topic, [(key, value)])
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["HT_LAKE"] = tmp
@@ -353,7 +350,7 @@ CONFIGS = {
 }
 
 
-def default_wards() -> list[dict]:
+def default_wards() -> list[dict]:  # the default profile's wards, as its YAML gives them
     return [w.model_dump() for w in load_config("default").wards]
 
 
