@@ -40,7 +40,8 @@ from confluent_kafka import Producer
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from hospital_twin.config import ConfigError, load_config, load_scenario  # noqa: E402
+from benchmarks.faults_catalogue import CONFIGS, POISON_EVENTS, TRANSPORTS  # noqa: E402
+from hospital_twin.config import ConfigError  # noqa: E402
 from hospital_twin.day import events  # noqa: E402
 from hospital_twin.io import ingest, migrations  # noqa: E402
 from hospital_twin.io import kafka as streaming  # noqa: E402
@@ -278,39 +279,25 @@ def bad_files(dsn: str) -> None:
         record("file", case.name, ok, detail)
 
 
-def _transport(e: dict, **changes: object) -> bytes:
-    """A valid emergency transport of patient 7000, changed."""
-    from tests.services.test_poison_events import _transport as transport
+def start_at_end(group: str) -> None:
+    """Commit the group's offsets at the topics' ends: it lands only what is published next."""
+    from confluent_kafka import Consumer, TopicPartition
 
-    event = {**transport(e["sim_date"], 1), "patient_id": 7000, **changes}
-    return json.dumps({**event, "kind": e["kind"], "marker": e["marker"]}).encode()
-
-
-TRANSPORTS = events.TOPICS["emergency_transport"]
-# name -> (topic, the message's value built from a valid transfer event)
-POISON_EVENTS: dict[str, tuple[str, Callable[[dict], bytes]]] = {
-    "not JSON": (TRANSFERS, lambda e: f"not json {e['kind']} {e['marker']}".encode()),
-    "missing field": (
-        TRANSFERS,
-        lambda e: json.dumps({k: v for k, v in e.items() if k != "reason"}).encode(),
-    ),
-    "wrong schema version": (TRANSFERS, lambda e: json.dumps({**e, "schema_version": 9}).encode()),
-    "transport on the transfer topic": (TRANSFERS, lambda e: _transport(e)),
-    "NaN in a number": (TRANSPORTS, lambda e: _transport(e, transport_minutes=float("nan"))),
-    "NUL in a string": (TRANSFERS, lambda e: json.dumps({**e, "reason": "a\u0000b"}).encode()),
-    "patient_id 2^64": (TRANSFERS, lambda e: json.dumps({**e, "patient_id": 2**64}).encode()),
-    "unknown patient": (TRANSFERS, lambda e: json.dumps({**e, "patient_id": 999_999}).encode()),
-    "same id, other content": (
-        TRANSFERS,
-        lambda e: json.dumps({**e, "reason": "Surgery"}).encode(),
-    ),
-}
+    consumer = Consumer({"bootstrap.servers": os.environ["HT_KAFKA_BOOTSTRAP"], "group.id": group})
+    ends = [
+        TopicPartition(t, p, consumer.get_watermark_offsets(TopicPartition(t, p), timeout=10)[1])
+        for t in (TRANSFERS, TRANSPORTS)
+        for p in consumer.list_topics(t, timeout=10).topics[t].partitions
+    ]
+    consumer.commit(offsets=ends, asynchronous=False)
+    consumer.close()
 
 
 def bad_events(dsn: str) -> None:
     os.environ["HT_DW_DSN"] = dsn
     known_people(dsn)
     day, marker = fresh_day(), uuid.uuid4().hex
+    start_at_end(f"bench-{marker}")
     valid = [{**e, "marker": marker} for e in transfers(day, 20)]
     producer = Producer({"bootstrap.servers": os.environ["HT_KAFKA_BOOTSTRAP"]})
     streaming.publish(
@@ -332,33 +319,6 @@ def bad_events(dsn: str) -> None:
     for name in POISON_EVENTS:
         why = [r for raw, r in reasons if f'"kind": "{name}"' in raw or f"not json {name} " in raw]
         record("event", name, bool(why) and ok_valid, why[0] if why else "landed")
-
-
-CONFIGS = {
-    "all wards at 0 beds": lambda: load_config(
-        "default", wards=[{**w, "beds": 0} for w in default_wards()]
-    ),
-    "5,000-bed closure": lambda: scenario("bed_closures: {Surgery: 5000}"),
-    "month 13": lambda: scenario("arrival_scale_by_month: {13: 1.2}"),
-    "surge ending before it starts": lambda: scenario(
-        "surge_beds: [{ward: ICU, beds: 4, start: 2024-06-30, end: 2024-06-01}]"
-    ),
-    "formula as a ward name": lambda: load_config(
-        "default",
-        wards=[{**w, "name": "=1+1"} if i == 0 else w for i, w in enumerate(default_wards())],
-    ),
-}
-
-
-def default_wards() -> list[dict]:  # the default profile's wards, as its YAML gives them
-    return [w.model_dump() for w in load_config("default").wards]
-
-
-def scenario(text: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "scenario.yaml"
-        path.write_text(f"name: bad\n{text}\n")
-        load_scenario(path, load_config("default"))
 
 
 def bad_configs() -> None:
