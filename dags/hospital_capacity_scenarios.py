@@ -36,12 +36,15 @@ log = logging.getLogger(__name__)
 def _study(params):
     from airflow.sdk.exceptions import AirflowFailException
 
-    from hospital_twin.contracts import StudyParamsError
+    from hospital_twin.contracts import StudyParamsError, parse_study_params
     from hospital_twin.tasks import capacity
     from hospital_twin.tasks.setup import setup_config
 
-    _, config = setup_config(lake())
     try:
+        # Airflow refuses out-of-range values and unknown scenarios at run creation (400) but
+        # passes unknown keys through: refuse them here, before the lake is read.
+        parse_study_params(dict(params))
+        _, config = setup_config(lake())
         return config, capacity.validate_params(dict(params), config)
     except StudyParamsError as e:  # a retry cannot fix the form: fail now
         raise AirflowFailException(str(e)) from e
