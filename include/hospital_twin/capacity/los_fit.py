@@ -298,6 +298,25 @@ def _cv(model: LosModel) -> float:
     return 1.0
 
 
+def scale_mle(configured: LosModel, stays_days: np.ndarray, censored: np.ndarray) -> LosModel:
+    """The configured model stretched by the factor that maximises the censored likelihood:
+    with few ended stays only the mean is estimated, the shape (the tail) stays the
+    configured one (a free lognormal extrapolates a gamma ward's tail to twice its mean)."""
+    if not isinstance(configured, ParametricLos):
+        return fit_los(stays_days, censored)
+    x, c = _prepare(stays_days, censored)
+
+    def nll(log_f: float) -> float:
+        frozen = configured.scaled(float(np.exp(log_f)))._frozen()
+        return -float(np.where(c, frozen.logsf(x), frozen.logpdf(x)).sum())
+
+    best = optimize.minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded")
+    model = configured.scaled(float(np.exp(best.x)))
+    return dataclasses.replace(
+        model, description=f"{configured.description} rescaled by censored MLE on {len(x)} stays"
+    )
+
+
 def blend_los(
     configured: LosModel, stays_days: np.ndarray, censored: np.ndarray | None = None
 ) -> LosEstimate:
@@ -315,19 +334,29 @@ def blend_los(
     if completed == 0:
         why = f"{configured.description} (no completed stay; {open_} open)"
         return LosEstimate(dataclasses.replace(configured, description=why), PRIOR_LOG_SD, 0.0)
-    fitted = fit_los(x, c)
-    se2 = _cv(configured) ** 2 / completed
+    fitted = fit_los(x, c) if completed >= SHAPE_FROM_DATA else scale_mle(configured, x, c)
+    # the data's sd of log E[LOS]: sampling (cv / sqrt(n)) plus the share of the mean that
+    # lies past the follow-up (the longest open stay), which the fit only extrapolates
+    tail = 0.0
+    if open_:
+        window = float(x[c].max())
+        grid = np.linspace(window, window + 50 * configured.mean, 2001)
+        tail = float(np.trapezoid(configured.survival(grid), grid)) / configured.mean
+    se2 = _cv(configured) ** 2 / completed + tail**2
+    shift = float(np.log(fitted.mean / configured.mean))
     weight = (1 / se2) / (1 / se2 + 1 / PRIOR_LOG_SD**2)
+    consistent = abs(shift) <= 2 * np.sqrt(se2)  # no evidence against the configured mean
     # a fit on few ended stays can extrapolate wildly (a lognormal tail from censored stays):
     # the data may pull the mean at most 3 prior sds from the configured one
-    shift = np.clip(np.log(fitted.mean / configured.mean), -3 * PRIOR_LOG_SD, 3 * PRIOR_LOG_SD)
-    log_mean = np.log(configured.mean) + weight * shift
+    pull = 0.0 if consistent else weight * np.clip(shift, -3 * PRIOR_LOG_SD, 3 * PRIOR_LOG_SD)
+    log_mean = np.log(configured.mean) + pull
     base = fitted if completed >= SHAPE_FROM_DATA else configured
     model = base.scaled(float(np.exp(log_mean)) / base.mean)
-    thin = " - too few stays to move it far" if weight < 0.5 else ""
+    thin = " - too few stays to move it" if consistent or weight < 0.5 else ""
     why = (
         f"{base.description}, mean {np.exp(log_mean):.2f} d ({weight:.0%} weight on "
-        f"{completed} completed + {open_} open stays, fitted mean {fitted.mean:.2f} d{thin})"
+        f"{completed} completed + {open_} open stays, fitted mean {fitted.mean:.2f} d "
+        f"± {np.sqrt(se2):.0%}{thin})"
     )
     sd = float(np.sqrt(1 / (1 / se2 + 1 / PRIOR_LOG_SD**2)))
     return LosEstimate(dataclasses.replace(model, description=why), sd, float(weight))
