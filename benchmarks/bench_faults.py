@@ -40,7 +40,7 @@ from confluent_kafka import Producer
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.faults_catalogue import CONFIGS, POISON_EVENTS, TRANSPORTS  # noqa: E402
+from benchmarks.faults_catalogue import CONFIGS, POISON_EVENTS, TRANSPORTS, transfers  # noqa: E402
 from hospital_twin.config import ConfigError  # noqa: E402
 from hospital_twin.day import events  # noqa: E402
 from hospital_twin.io import ingest, migrations  # noqa: E402
@@ -154,27 +154,6 @@ def airflow_healthy() -> bool:
         health.get(p, {}).get("status") == "healthy"
         for p in ("metadatabase", "scheduler", "triggerer", "dag_processor")
     )
-
-
-def transfers(day: str, n: int) -> list[dict]:
-    return [
-        {
-            "event_id": events.event_id(day, TRANSFERS, i),
-            "event_type": "patient_transfer",
-            "schema_version": events.SCHEMA_VERSION,
-            "occurred_at": f"{day}T10:00:00+02:00",
-            "sim_date": day,
-            "patient_id": 7000 + i % 50,
-            "admission_id": f"A-{i}",
-            "transfer_type": "external",
-            "from_ward": "Medicine",
-            "destination": "Helen Joseph Hospital",
-            "destination_type": "hospital",
-            "reason": "Dialysis",
-            "transport_mode": "Ambulance",
-        }  # fmt: skip
-        for i in range(n)
-    ]
 
 
 def known_people(dsn: str) -> None:

@@ -70,3 +70,25 @@ def scenario(text: str) -> None:
         path = Path(tmp) / "scenario.yaml"
         path.write_text(f"name: bad\n{text}\n")
         load_scenario(path, load_config("default"))
+
+
+def transfers(day: str, n: int) -> list[dict]:
+    """n valid transfer events of `day` for known patients 7000-7049: the load the faults hit."""
+    return [
+        {
+            "event_id": events.event_id(day, TRANSFERS, i),
+            "event_type": "patient_transfer",
+            "schema_version": events.SCHEMA_VERSION,
+            "occurred_at": f"{day}T10:00:00+02:00",
+            "sim_date": day,
+            "patient_id": 7000 + i % 50,
+            "admission_id": f"A-{i}",
+            "transfer_type": "external",
+            "from_ward": "Medicine",
+            "destination": "Helen Joseph Hospital",
+            "destination_type": "hospital",
+            "reason": "Dialysis",
+            "transport_mode": "Ambulance",
+        }  # fmt: skip
+        for i in range(n)
+    ]

@@ -8,33 +8,11 @@ import pandas as pd
 import pytest
 
 from hospital_twin.io import manifest
-from hospital_twin.io.ingest import ADMISSION_COLUMNS, IngestError, References, ingest_admissions
+from hospital_twin.io.ingest import IngestError, ingest_admissions
 from hospital_twin.io.lake import Lake
+from tests.io.bad_admissions import DAY, REFS, good_frame
 
 pytestmark = pytest.mark.integration
-DAY = dt.date(2024, 2, 1)
-REFS = References(
-    wards={"ICU", "Medicine"},
-    triage_levels={"Critical", "Mild"},
-    person_ids=range(100, 200),
-    staff_ids={"S00001", "S00002"},
-)
-
-
-def _admissions(n: int = 5) -> pd.DataFrame:
-    arrival = pd.Timestamp("2024-02-01 08:00") + pd.to_timedelta(range(n), unit="h")
-    return pd.DataFrame({
-        "admission_id": [f"A20240201-{i:05d}" for i in range(1, n + 1)],
-        "visit_id": [f"V20240201-{i:05d}" for i in range(1, n + 1)],
-        "person_id": range(100, 100 + n), "sim_date": str(DAY), "arrival_time": arrival,
-        "triage_level": "Critical", "department": "Medicine", "source": "ED",
-        "requested_ward": "Medicine", "ward": ["Medicine"] * (n - 1) + [None],
-        "admitted_at": list(arrival[:-1] + pd.Timedelta(minutes=30)) + [pd.NaT],
-        "expected_discharge_at": list(arrival[:-1] + pd.Timedelta(days=3)) + [pd.NaT],
-        "discharged_at": pd.NaT, "status": ["admitted"] * (n - 1) + ["refused"],
-        "wait_hours": 0.5, "los_days": [3.0] * (n - 1) + [None],
-        "admitting_doctor_id": "S00001", "admitting_nurse_id": "S00002",
-    })[ADMISSION_COLUMNS]  # fmt: skip
 
 
 @pytest.fixture
@@ -55,7 +33,7 @@ def failed_files(lake: Lake) -> list:
 
 def test_valid_file_loads_and_a_rerun_replaces_the_day(dw, lake: Lake) -> None:
     for _ in range(2):
-        stage(dw, lake, _admissions())
+        stage(dw, lake, good_frame())
         summary = ingest_admissions(dw, lake, DAY, REFS)
         assert summary["rows"] == 5 and summary["refused"] == 1
     count = dw.execute("SELECT count(*) FROM dw.fact_admission WHERE sim_date = %s", (DAY,))
@@ -65,7 +43,7 @@ def test_valid_file_loads_and_a_rerun_replaces_the_day(dw, lake: Lake) -> None:
 
 
 def test_bad_rows_are_named_and_the_file_quarantined_with_a_reason(dw, lake: Lake) -> None:
-    frame = _admissions().astype({"arrival_time": str, "wait_hours": object})
+    frame = good_frame().astype({"arrival_time": str, "wait_hours": object})
     frame.loc[1, "ward"] = "Maternity"
     frame.loc[2, "arrival_time"] = "yesterday"
     frame.loc[3, "wait_hours"] = -2
@@ -93,7 +71,7 @@ def test_bad_rows_are_named_and_the_file_quarantined_with_a_reason(dw, lake: Lak
 
 
 def test_missing_columns_and_unparseable_files_are_refused(dw, lake: Lake) -> None:
-    stage(dw, lake, _admissions().drop(columns=["status"]))
+    stage(dw, lake, good_frame().drop(columns=["status"]))
     with pytest.raises(IngestError, match=r"header: missing column\(s\) \['status'\]"):
         ingest_admissions(dw, lake, DAY, REFS)
     lake.admissions(DAY).write_bytes(b"\xff\xfe\x00garbage")

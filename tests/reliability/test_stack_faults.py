@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from confluent_kafka import Producer
 
+from benchmarks.faults_catalogue import transfers
 from hospital_twin.day import events
 from hospital_twin.io import kafka as streaming
 from tests.reliability.conftest import pid_of, wait_for
@@ -39,27 +40,6 @@ def _healthy(env: dict[str, str]) -> bool:
 def _restarted(env: dict[str, str], name: str, old: int) -> int | None:
     pid = pid_of(env, name)
     return pid if pid not in (None, old) else None
-
-
-def _transfers(day: str, n: int) -> list[dict]:
-    return [
-        {
-            "event_id": events.event_id(day, TRANSFERS, i),
-            "event_type": "patient_transfer",
-            "schema_version": events.SCHEMA_VERSION,
-            "occurred_at": f"{day}T10:00:00+02:00",
-            "sim_date": day,
-            "patient_id": 7000 + i % 50,
-            "admission_id": f"A-{i}",
-            "transfer_type": "external",
-            "from_ward": "Medicine",
-            "destination": "Helen Joseph Hospital",
-            "destination_type": "hospital",
-            "reason": "Dialysis",
-            "transport_mode": "Ambulance",
-        }  # fmt: skip
-        for i in range(n)
-    ]
 
 
 def _known_people(env: dict[str, str]) -> None:
@@ -85,7 +65,7 @@ def test_a_stream_processor_killed_mid_batch_is_restarted_and_nothing_is_lost(fa
     env = faults_env
     _known_people(env)
     day = f"2096-01-{uuid.uuid4().int % 28 + 1:02d}"
-    batch = _transfers(day, 3000)
+    batch = transfers(day, 3000)
     producer = Producer({"bootstrap.servers": env["HT_KAFKA_BOOTSTRAP"]})
     streaming.publish(producer, TRANSFERS, events.to_messages(batch))
     old = wait_for(lambda: pid_of(env, "stream-processor"), "the stream processor")
@@ -113,7 +93,7 @@ def test_a_postgresql_restart_is_survived_by_airflow_and_the_processor(faults_en
     _known_people(env)
     day = f"2095-02-{uuid.uuid4().int % 28 + 1:02d}"
     producer = Producer({"bootstrap.servers": env["HT_KAFKA_BOOTSTRAP"]})
-    streaming.publish(producer, TRANSFERS, events.to_messages(_transfers(day, 100)))
+    streaming.publish(producer, TRANSFERS, events.to_messages(transfers(day, 100)))
     assert wait_for(lambda: _landed(env, day) == (100, 100), "events landed after", 300)
 
 
@@ -125,5 +105,5 @@ def test_a_killed_broker_is_restarted_and_publishing_resumes(faults_env) -> None
     _known_people(env)
     day = f"2094-03-{uuid.uuid4().int % 28 + 1:02d}"
     producer = Producer({"bootstrap.servers": env["HT_KAFKA_BOOTSTRAP"]})
-    streaming.publish(producer, TRANSFERS, events.to_messages(_transfers(day, 200)))
+    streaming.publish(producer, TRANSFERS, events.to_messages(transfers(day, 200)))
     assert wait_for(lambda: _landed(env, day) == (200, 200), "events landed after", 300)
