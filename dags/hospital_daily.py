@@ -126,7 +126,10 @@ def hospital_daily():
         log.info("published for %s: %s", day, counts)
         return counts
 
-    @task.sensor(poke_interval=5, timeout=2 * LANDING_TIMEOUT.total_seconds(), mode="reschedule")
+    # Poke mode: one task process polls (events land within seconds). Reschedule mode started a
+    # new process per poke and hit Airflow's race "finished with state success, but the task
+    # instance's state attribute is queued", failing the sensor long before its deadline.
+    @task.sensor(poke_interval=2, timeout=2 * LANDING_TIMEOUT.total_seconds(), mode="poke")
     def await_stream_landed(published: dict, logical_date=None) -> PokeReturnValue:
         """Wait until the stream processor landed every event of D; fail with per-topic
         counts once the deadline passes."""
