@@ -11,7 +11,7 @@ HT_INSTANCE="${HT_INSTANCE:-demo}"
 # stack) and faults (fault injection); another name needs HT_PORT_SHIFT (4 and up).
 case "$HT_INSTANCE" in
   demo) _port_shift=0 ;;
-  test) _port_shift=1 ;;
+  test) _port_shift="${HT_TEST_PORT_SHIFT:-1}" ;;  # a second test run beside the first: 4 and up
   bench) _port_shift=2 ;;
   faults) _port_shift=3 ;;
   *) _port_shift="${HT_PORT_SHIFT:?HT_INSTANCE=$HT_INSTANCE needs HT_PORT_SHIFT (4 and up; 0-3 are demo, test, bench, faults)}" ;;
