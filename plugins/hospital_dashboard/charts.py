@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import date
 from html import escape
 from typing import Any
 
 from markupsafe import Markup
 
-TARGET_OCCUPANCY_PCT = 85.0
+from .metrics import CRIT_OCCUPANCY_PCT, WARN_OCCUPANCY_PCT
+
 SERIES_CLASSES = 6
 
 
@@ -45,12 +45,12 @@ def fmt_pct(value: Any, digits: int = 1, fraction: bool = False) -> str:
 
 
 def level(pct: float | None) -> str:
-    """CSS level of an occupancy percentage: ok < 85 % <= warn < 95 % <= crit."""
+    """CSS level of an occupancy percentage: ok < 85 % <= warn < 95 % <= crit (colours only)."""
     if pct is None:
         return "none"
-    if pct >= 95:
+    if pct >= CRIT_OCCUPANCY_PCT:
         return "crit"
-    if pct >= TARGET_OCCUPANCY_PCT:
+    if pct >= WARN_OCCUPANCY_PCT:
         return "warn"
     return "ok"
 
@@ -95,98 +95,22 @@ def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def occupancy_series_chart(
-    series: Sequence[Mapping[str, Any]], width: int = 720, height: int = 220
-) -> Markup:
-    """Bed occupancy % per simulated day as a line chart with the 85 % target line."""
-    pts = [
-        (date.fromisoformat(str(p["sim_date"])), float(p["bed_occupancy_pct"]))
-        for p in series
-        if p.get("bed_occupancy_pct") is not None
-    ]
-    if not pts:
-        return Markup('<p class="muted">No occupancy history yet.</p>')
-    ml, mr, mt, mb = 46, 16, 14, 30
-    pw, ph = width - ml - mr, height - mt - mb
-    y_max = max(100.0, math.ceil(max(v for _, v in pts) / 10) * 10)
-    d0, d1 = pts[0][0].toordinal(), pts[-1][0].toordinal()
-    span = max(d1 - d0, 1)
-
-    def x(d: date) -> float:
-        if d1 == d0:
-            return ml + pw / 2
-        return ml + (d.toordinal() - d0) / span * pw
-
-    def y(v: float) -> float:
-        return mt + ph - (v / y_max) * ph
-
-    first, last = pts[0][0].isoformat(), pts[-1][0].isoformat()
-    label = f"Bed occupancy per day from {first} to {last}"
-    out = [
-        f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{_e(label)}">',
-        f"<title>{_e(label)}</title>",
-    ]
-    for t in _nice_ticks(0, y_max, 4):
-        out.append(
-            f'<line class="grid" x1="{ml}" x2="{ml + pw}" y1="{_f(y(t))}" y2="{_f(y(t))}"/>'
-            f'<text class="tick" x="{ml - 6}" y="{_f(y(t) + 4)}" text-anchor="end">'
-            f"{_e(_f(t))}%</text>"
-        )
-    ty = y(TARGET_OCCUPANCY_PCT)
-    out.append(
-        f'<line class="target" x1="{ml}" x2="{ml + pw}" y1="{_f(ty)}" y2="{_f(ty)}"/>'
-        f'<text class="target-label" x="{ml + pw - 4}" y="{_f(ty - 4)}" text-anchor="end">'
-        f"{_e(_f(TARGET_OCCUPANCY_PCT))}% target</text>"
-    )
-    if len(pts) <= 10:
-        idx = list(range(len(pts)))
-    else:
-        idx = sorted({round(i * (len(pts) - 1) / 6) for i in range(7)})
-    for i in idx:
-        d = pts[i][0]
-        anchor = "start" if i == 0 and len(pts) > 1 else "end" if i == len(pts) - 1 else "middle"
-        if len(pts) == 1:
-            anchor = "middle"
-        out.append(
-            f'<text class="tick" x="{_f(x(d))}" y="{height - 10}" text-anchor="{anchor}">'
-            f"{_e(d.isoformat())}</text>"
-        )
-    out.append(f'<line class="axis" x1="{ml}" x2="{ml + pw}" y1="{mt + ph}" y2="{mt + ph}"/>')
-    coords = " ".join(f"{_f(x(d))},{_f(y(v))}" for d, v in pts)
-    if len(pts) > 1:
-        area = f"{_f(x(pts[0][0]))},{_f(mt + ph)} {coords} {_f(x(pts[-1][0]))},{_f(mt + ph)}"
-        out.append(f'<polygon class="area" points="{area}"/>')
-        out.append(f'<polyline class="line" points="{coords}"/>')
-    if len(pts) <= 120:
-        for d, v in pts:
-            out.append(
-                f'<circle class="dot" cx="{_f(x(d))}" cy="{_f(y(v))}" r="2.5">'
-                f"<title>{_e(d.isoformat())}: {_e(fmt_pct(v))}</title></circle>"
-            )
-    d, v = pts[-1]
-    out.append(
-        f'<circle class="dot-last level-{level(v)}" cx="{_f(x(d))}" cy="{_f(y(v))}" r="4.5">'
-        f"<title>{_e(d.isoformat())}: {_e(fmt_pct(v))}</title></circle>"
-    )
-    out.append("</svg>")
-    return Markup("".join(out))
-
-
 def risk_curve_chart(
     points: Sequence[Mapping[str, Any]],
     configured_beds: Mapping[str, int | None],
     recommended_beds: Mapping[str, int | None],
+    target: float | None = None,
     width: int = 720,
     height: int = 280,
 ) -> Markup:
     """P(max occupancy > beds) against beds, one line per scenario.
 
     Filled dots meet the risk target, hollow ones do not; the dashed vertical line is the
-    configured bed count, the triangles under the axis each scenario's recommendation.
+    configured bed count, the horizontal one the run's own risk target (its parameter), the
+    triangles under the axis each scenario's recommendation.
     """
     if not points:
-        return Markup('<p class="muted">No risk curve stored for this ward in the latest run.</p>')
+        return Markup('<p class="muted">No risk curve stored for this ward in this run.</p>')
     scenarios: list[str] = []
     for p in points:
         if p["scenario"] not in scenarios:
@@ -242,11 +166,21 @@ def risk_curve_chart(
     )
     configured = sorted({b for b in configured_beds.values() if b is not None})
     for b in configured:
+        # The label sits on the side of the line with room for it: never cut at the edge.
+        right = x(b) < ml + pw / 2
         out.append(
             f'<line class="configured" x1="{_f(x(b))}" x2="{_f(x(b))}" y1="{mt}" '
             f'y2="{mt + ph}"/>'
-            f'<text class="configured-label" x="{_f(x(b) + 4)}" y="{mt + 12}">'
+            f'<text class="configured-label" x="{_f(x(b) + (4 if right else -4))}" '
+            f'y="{mt + 12}" text-anchor="{"start" if right else "end"}">'
             f"configured {_e(b)}</text>"
+        )
+    if target is not None:
+        ty = y(target)
+        out.append(
+            f'<line class="target" x1="{ml}" x2="{ml + pw}" y1="{_f(ty)}" y2="{_f(ty)}"/>'
+            f'<text class="target-label" x="{ml + pw - 4}" y="{_f(ty - 4)}" text-anchor="end">'
+            f"risk target {_e(fmt_pct(target, 1, fraction=True))}</text>"
         )
     for s in scenarios:
         pts = [p for p in points if p["scenario"] == s]

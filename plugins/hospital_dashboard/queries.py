@@ -11,19 +11,26 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hospital_twin.contracts import DW_CONN_ID
+from hospital_twin.contracts import DW_CONN_ID, TOPICS
+
+from . import summary
+from .metrics import ED_STREAM
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660
 STATEMENT_TIMEOUT_MS = 15_000
 # Used unless the Airflow connection's extras say otherwise.
 SESSION_DEFAULTS = {"connect_timeout": 5, "application_name": "hospital-dashboard"}
+# The stream tables per topic (hospital_twin.contracts.TOPICS is their one source).
+TOPIC_PARAMS = {
+    f"{kind}_topic": TOPICS[kind] for kind in ("emergency_transport", "patient_transfer")
+}
 
 
 def sql_dir() -> Path:
@@ -94,80 +101,39 @@ def clamp_days(days: int | None) -> int:
     return max(1, min(MAX_DAYS, int(days)))
 
 
-def pick_ward(recommendations: Sequence[Mapping[str, Any]], requested: str | None) -> str | None:
-    """The ward whose risk curve is shown: the requested one if the run has it, else the ward
-    with the highest risk at its configured beds (ties by name), else None."""
-    wards = {r["ward"] for r in recommendations}
-    if requested is not None and requested in wards:
-        return requested
-    if not recommendations:
-        return None
-    top = sorted(recommendations, key=lambda r: (-(r["risk_at_configured"] or 0.0), r["ward"]))
-    return top[0]["ward"]
-
-
-def build_summary(
-    kpis: list[dict[str, Any]],
-    wards: list[dict[str, Any]],
-    recommendations: list[dict[str, Any]],
-    curve: list[dict[str, Any]],
-    selected_ward: str | None,
-    requested_ward: str | None,
+def load_summary(
+    conn, *, ward: str | None = None, days: int | None = None, run: str | None = None
 ) -> dict[str, Any]:
-    """Shape query results into the dashboard summary (pure: no I/O)."""
-    run = None
-    if recommendations:
-        first = recommendations[0]
-        run = {k: first[k] for k in ("run_id", "origin_date", "created_at")}
-    scenarios: list[str] = []
-    for r in recommendations:
-        if r["scenario"] not in scenarios:
-            scenarios.append(r["scenario"])
-    configured = {
-        r["scenario"]: r["configured_beds"] for r in recommendations if r["ward"] == selected_ward
-    }
-    recommended = {
-        r["scenario"]: r["recommended_beds"] for r in recommendations if r["ward"] == selected_ward
-    }
-    return {
-        "has_data": {"daily": bool(kpis or wards), "capacity": bool(recommendations)},
-        "latest_day": kpis[-1] if kpis else None,
-        "previous_day": kpis[-2] if len(kpis) >= 2 else None,
-        "occupancy_series": [
-            {"sim_date": k["sim_date"], "bed_occupancy_pct": k["bed_occupancy_pct"]} for k in kpis
-        ],
-        "wards": wards,
-        "capacity": {
-            "run": run,
-            "scenarios": scenarios,
-            "wards": sorted({r["ward"] for r in recommendations}),
-            "recommendations": recommendations,
-        },
-        "risk_curve": {
-            "ward": selected_ward,
-            "requested_ward": requested_ward,
-            "configured_beds": configured,
-            "recommended_beds": recommended,
-            "points": curve,
-        },
-    }
+    """Everything the dashboard shows, read in one read-only transaction (a consistent view).
 
-
-def load_summary(conn, *, ward: str | None = None, days: int | None = None) -> dict[str, Any]:
-    """Everything the dashboard shows, read in one read-only transaction (a consistent view)."""
+    `run` picks the capacity run (default: the newest), `ward` its risk curve, `days` the window
+    of the time series (anchored on the latest simulated day, not on today)."""
     days = clamp_days(days)
+    window = {"days": days}
     with conn.transaction():
-        kpis = fetch(conn, "daily_kpis", {"days": days})
+        kpis = fetch(conn, "daily_kpis", window)
         wards = fetch(conn, "ward_occupancy")
-        recommendations = fetch(conn, "capacity_latest")
-        selected = pick_ward(recommendations, ward)
-        curve = []
+        ward_series = fetch(conn, "ward_series", window)
+        forecast = fetch(conn, "ed_forecast", {**window, "stream": ED_STREAM})
+        scores = fetch(conn, "forecast_scores", {"stream": ED_STREAM})
+        runs = fetch(conn, "capacity_runs")
+        picked = summary.pick_run(runs, run)
+        recommendations, curve, selected = [], [], None
+        if picked is not None:
+            recommendations = fetch(conn, "recommendations", {"run_id": picked["run_id"]})
+            selected = summary.pick_ward(recommendations, ward)
         if selected is not None:
-            curve = fetch(
-                conn,
-                "risk_curve",
-                {"run_id": recommendations[0]["run_id"], "ward": selected},
-            )
-    summary = build_summary(kpis, wards, recommendations, curve, selected, ward)
-    summary["days"] = days
-    return summary
+            curve = fetch(conn, "risk_curve", {"run_id": picked["run_id"], "ward": selected})
+        health = {
+            "last_day": next(iter(fetch(conn, "last_day")), None),
+            "events": fetch(conn, "stream_days", {**window, **TOPIC_PARAMS}),
+            "rejects": fetch(conn, "rejects"),
+        }
+    out = summary.build_summary(
+        kpis, wards, recommendations, curve, selected, ward,
+        runs=runs, run=picked, ward_series=ward_series, forecast=forecast, scores=scores,
+        health=health,
+    )  # fmt: skip
+    out["capacity"]["requested_run"] = run
+    out["days"] = days
+    return out

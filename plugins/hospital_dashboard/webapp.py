@@ -9,7 +9,8 @@ Without a valid token the HTML page redirects to the auth manager's login page (
 here afterwards) and the JSON API answers 401.
 
 Routes (relative to the mount point):
-    GET /dashboard     the HTML page; ?ward=<ward> picks the risk curve, ?days=<n> the history
+    GET /dashboard     the HTML page; ?run=<capacity run id> picks the run (default: the
+                       newest), ?ward=<ward> its risk curve, ?days=<n> the history window
     GET /api/summary   the same data as JSON, same parameters
     GET /icon.svg      the nav icon (public: it carries no data)
 """
@@ -26,13 +27,17 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from . import charts, queries
+from . import charts, links, queries, timecharts
+from .metrics import METRICS
 
 log = logging.getLogger(__name__)
 
 TOKEN_COOKIE = "_token"  # airflow.api_fastapi.auth.managers.base_auth_manager.COOKIE_NAME_JWT_TOKEN
 PUBLIC_PATHS = frozenset({"/icon.svg"})
-NO_DATA_MESSAGE = "No data yet: run hospital_daily / hospital_capacity_scenarios."
+NO_DATA_MESSAGE = (
+    "No data yet: run hospital_setup, then hospital_daily (trigger it or backfill a range of "
+    "days), then hospital_capacity_scenarios."
+)
 
 ICON_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" '
@@ -126,7 +131,9 @@ async def require_airflow_user(request: Request, call_next):
     return await call_next(request)
 
 
-def _read_summary(ward: str | None, days: int) -> tuple[dict[str, Any] | None, str | None]:
+def _read_summary(
+    ward: str | None, days: int, run: str | None = None
+) -> tuple[dict[str, Any] | None, str | None]:
     """The summary, or an error message fit for the page (details go to the server log)."""
     import psycopg
 
@@ -140,13 +147,25 @@ def _read_summary(ward: str | None, days: int) -> tuple[dict[str, Any] | None, s
         return None, f"The Airflow connection '{queries.DW_CONN_ID}' is not defined or invalid."
     try:
         with conn:
-            return queries.load_summary(conn, ward=ward, days=days), None
+            summary = queries.load_summary(conn, ward=ward, days=days, run=run)
     except psycopg.errors.UndefinedTable:
         log.exception("capacity dashboard: warehouse tables missing")
         return None, "The warehouse has no dashboard tables yet: its migrations have not run."
     except psycopg.Error as e:
         log.exception("capacity dashboard: warehouse query failed")
         return None, f"The warehouse could not be read ({type(e).__name__}); see the server log."
+    return summary, None
+
+
+def _with_links(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary with links to the Airflow runs and task logs behind its figures."""
+    summary["links"] = {
+        "capacity": links.capacity_links((summary["capacity"]["run"] or {}).get("run_id")),
+        "daily": links.daily_links((summary["latest_day"] or {}).get("sim_date")),
+        "daily_runs": links.runs_url(links.DAILY_DAG),
+        "capacity_runs": links.runs_url(links.CAPACITY_DAG),
+    }
+    return summary
 
 
 def _delta(latest: dict | None, previous: dict | None, key: str) -> float | None:
@@ -182,13 +201,39 @@ def icon() -> Response:
     )
 
 
+RUN_QUERY = Query(None, max_length=250, description="capacity run id (default: the newest)")
+WARD_QUERY = Query(None, max_length=200, description="ward of the risk curve")
+DAYS_QUERY = Query(queries.DEFAULT_DAYS, ge=1, le=queries.MAX_DAYS, description="history window")
+
+
+def _charts(s: dict[str, Any]) -> dict[str, Any]:
+    """The page's SVG charts, drawn from the summary."""
+    curve = s["risk_curve"]
+    return {
+        "series_svg": timecharts.occupancy_series_chart(s["occupancy_series"]),
+        "ed_svg": timecharts.ed_forecast_chart(s["ed"]["actual"], s["ed"]["forecast"]),
+        "ward_svgs": {w: timecharts.ward_chart(w, rows) for w, rows in s["ward_series"].items()},
+        "bars": {
+            w["ward"]: charts.occupancy_bar(w["occupancy_end"], w["peak_occupancy"], w["beds"])
+            for w in s["wards"]
+        },
+        "risk_svg": charts.risk_curve_chart(
+            curve["points"],
+            curve["configured_beds"],
+            curve["recommended_beds"],
+            target=s["capacity"]["risk_target"],
+        ),
+    }
+
+
 @app.get("/dashboard", response_class=HTMLResponse)
 def dashboard(
     request: Request,
-    ward: str | None = Query(None, max_length=200),
-    days: int = Query(queries.DEFAULT_DAYS, ge=1, le=queries.MAX_DAYS),
+    ward: str | None = WARD_QUERY,
+    days: int = DAYS_QUERY,
+    run: str | None = RUN_QUERY,
 ) -> HTMLResponse:
-    summary, error = _read_summary(ward, days)
+    summary, error = _read_summary(ward, days, run)
     nonce = secrets.token_urlsafe(16)
     user = getattr(request.state, "dashboard_user", None)
     ctx: dict[str, Any] = {
@@ -198,47 +243,32 @@ def dashboard(
         "no_data_message": NO_DATA_MESSAGE,
         "days": days,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "s": summary,
+        "s": _with_links(summary) if summary is not None else None,
+        "m": METRICS,
     }
     if summary is not None:
         latest, previous = summary["latest_day"], summary["previous_day"]
-        curve = summary["risk_curve"]
-        ctx.update(
-            deltas={
-                k: _delta(latest, previous, k)
-                for k in (
-                    "bed_occupancy_pct",
-                    "ed_arrivals",
-                    "refused_admissions",
-                    "mean_los_days",
-                    "admissions",
-                    "discharges",
-                )
-            },
-            series_svg=charts.occupancy_series_chart(summary["occupancy_series"]),
-            bars={
-                w["ward"]: charts.occupancy_bar(w["occupancy_end"], w["peak_occupancy"], w["beds"])
-                for w in summary["wards"]
-            },
-            risk_svg=charts.risk_curve_chart(
-                curve["points"], curve["configured_beds"], curve["recommended_beds"]
-            ),
-        )
+        keys = ("bed_occupancy_pct", "ed_arrivals", "refused_admissions", "mean_los_days")
+        ctx["deltas"] = {k: _delta(latest, previous, k) for k in keys}
+        ctx.update(_charts(summary))
     html = _templates.get_template("dashboard.html").render(**ctx)
     return HTMLResponse(html, status_code=503 if error else 200, headers=_security_headers(nonce))
 
 
 @app.get("/api/summary")
 def summary_json(
-    ward: str | None = Query(None, max_length=200),
-    days: int = Query(queries.DEFAULT_DAYS, ge=1, le=queries.MAX_DAYS),
+    ward: str | None = WARD_QUERY, days: int = DAYS_QUERY, run: str | None = RUN_QUERY
 ) -> JSONResponse:
-    summary, error = _read_summary(ward, days)
+    summary, error = _read_summary(ward, days, run)
     if error:
         return JSONResponse({"detail": error}, status_code=503, headers=_security_headers())
+    summary = _with_links(summary)
     summary["no_data_message"] = (
         NO_DATA_MESSAGE
         if not (summary["has_data"]["daily"] or summary["has_data"]["capacity"])
         else None
     )
+    summary["metrics"] = {
+        k: {"label": v.label, "definition": v.definition} for k, v in METRICS.items()
+    }
     return JSONResponse(summary, headers=_security_headers())

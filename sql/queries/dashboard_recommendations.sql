@@ -1,6 +1,7 @@
--- Capacity dashboard: the latest capacity run's recommendations per scenario x ward
--- (baseline first).
-SELECT run_id, origin_date, created_at, scenario, ward, configured_beds, recommended_beds,
-       risk_at_configured, simpy_p_over, los_model
-FROM mart.capacity_latest
+-- Capacity dashboard: one capacity run's recommendations per scenario x ward (baseline first),
+-- with what each recommendation meets (criterion) and the risks at both bed levels.
+SELECT scenario, ward, configured_beds, recommended_beds, risk_at_configured,
+       risk_at_recommended, simpy_p_over, horizon_days, criterion, los_model
+FROM capacity.recommendation
+WHERE run_id = %(run_id)s
 ORDER BY scenario <> 'baseline', scenario, ward;

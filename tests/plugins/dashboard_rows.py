@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from hospital_twin.io import warehouse
@@ -37,6 +38,8 @@ SEED_CURVES = {  # (ward suffix, scenario) -> (mid, scale) of a logistic risk cu
     ("Medicine", "winter_peak"): (26.0, 1.2),
 }
 TARGET = 0.05
+RUN_PARAMS = {"scenarios": ["baseline", "winter_peak"], "horizon_days": 90, "runs": 2000,
+              "bed_levels": 11, "risk_target": TARGET, "wards_per_task": 4}  # fmt: skip
 
 
 def seed_expectations(tag: str) -> dict:
@@ -135,7 +138,7 @@ def seed_dashboard_rows(conn, tag: str) -> dict:
         conn,
         "capacity.run",
         [{"run_id": exp["run_id"], "origin_date": last,
-          "params": json.dumps({"target_p_over": TARGET}), "created_at": SEED_RUN_CREATED}],
+          "params": json.dumps(RUN_PARAMS), "created_at": SEED_RUN_CREATED}],
     )  # fmt: skip
     _insert(
         conn,
@@ -144,6 +147,9 @@ def seed_dashboard_rows(conn, tag: str) -> dict:
             {"run_id": exp["run_id"], "scenario": r["scenario"], "ward": r["ward"],
              "configured_beds": r["configured_beds"], "recommended_beds": r["recommended_beds"],
              "risk_at_configured": r["risk_at_configured"],
+             "risk_at_recommended": TARGET / 2 if r["recommended_beds"] else None,
+             "horizon_days": RUN_PARAMS["horizon_days"],
+             "criterion": f"P(max midnight census over 90 days > beds) <= {TARGET:.0%}",
              "simpy_p_over": round(r["risk_at_configured"] * 0.9, 4), "los_model": "lognormal"}
             for r in exp["recommendations"]
         ],
@@ -154,7 +160,9 @@ def seed_dashboard_rows(conn, tag: str) -> dict:
         [
             {"run_id": exp["run_id"], "scenario": scenario, "ward": ward, "beds": b,
              "p_over": p, "p_over_95": min(1.0, p * 1.2), "p95_max_occupancy": b * 0.95,
-             "mean_overflow_days": p * 2, "meets_target": p <= TARGET}
+             "mean_overflow_days": p * 2, "meets_target": p <= TARGET,
+             "days_full_per_month": round(30.4 * p, 2), "refused_per_month": round(10 * p, 2),
+             "wait_over_4h": p / 2, "wait_over_12h": p / 4}
             for (scenario, ward), pts in exp["curves"].items()
             for b, p in pts
         ],
@@ -167,8 +175,132 @@ def delete_dashboard_rows(conn, tag: str) -> None:
     """Remove everything seed_dashboard_rows inserted (the run cascades to its curves)."""
     like = f"HTT {tag} %"
     with conn.transaction():
-        conn.execute("DELETE FROM capacity.run WHERE run_id = %s", (f"htt-{tag}",))
+        conn.execute("DELETE FROM capacity.run WHERE run_id LIKE %s", (f"htt-{tag}%",))
         conn.execute("DELETE FROM dw.fact_ward_day WHERE ward LIKE %s", (like,))
         conn.execute("DELETE FROM dw.fact_visit WHERE visit_id LIKE %s", (f"htt-{tag}-v%",))
         conn.execute("DELETE FROM dw.fact_discharge WHERE admission_id LIKE %s", (f"htt-{tag}-a%",))
+    conn.commit()
+
+
+# --- the rest of the dashboard: a second capacity run, the ED forecast, pipeline health -------
+# These tables key on the day (not on a tagged name), so only one test at a time may seed them:
+# tests/browser/test_dashboard_views.py and tests/plugins, run one after the other.
+OLDER_RUN_PARAMS = {**RUN_PARAMS, "scenarios": ["baseline"], "risk_target": 0.2}
+ED_ACTUAL = [
+    14,
+    18,
+    11,
+    20,
+    16,
+    13,
+    5,
+]  # ED visits per seeded day (the last has 5 by seed_dashboard_rows)
+FORECAST_AHEAD = 7
+
+
+def seed_pipeline_rows(conn, tag: str) -> dict:
+    """An older one-scenario capacity run, ED visits and forecasts with backtest scores, events
+    published and landed, rejects and the day's completion; returns what the dashboard must show.
+    Call after seed_dashboard_rows with the same tag."""
+    exp = seed_expectations(tag)
+    older = f"htt-{tag}-older"
+    _insert(conn, "capacity.run", [{"run_id": older, "origin_date": SEED_DAYS[-2],
+            "params": json.dumps(OLDER_RUN_PARAMS),
+            "created_at": SEED_RUN_CREATED - timedelta(days=1)}])  # fmt: skip
+    older_recs = [
+        {"run_id": older, "scenario": "baseline", "ward": ward, "configured_beds": beds,
+         "recommended_beds": beds - 1, "risk_at_configured": 0.05, "risk_at_recommended": 0.15,
+         "horizon_days": 90, "criterion": "P(...) <= 20%", "simpy_p_over": 0.14,
+         "los_model": "gamma"}
+        for ward, (beds, _) in exp["wards"].items()
+    ]  # fmt: skip
+    _insert(conn, "capacity.recommendation", older_recs)
+    _insert(conn, "capacity.risk_curve", [
+        {"run_id": older, "scenario": "baseline", "ward": r["ward"], "beds": b,
+         "p_over": p, "p_over_95": p, "p95_max_occupancy": b, "mean_overflow_days": p,
+         "meets_target": p <= OLDER_RUN_PARAMS["risk_target"], "days_full_per_month": 30 * p,
+         "refused_per_month": 5 * p, "wait_over_4h": p / 2, "wait_over_12h": p / 4}
+        for r in older_recs
+        for b, p in ((r["configured_beds"] - 2, 0.6), (r["recommended_beds"], 0.15),
+                     (r["configured_beds"], 0.05))
+    ])  # fmt: skip
+    visits = [
+        {"visit_id": f"htt-{tag}-e{i}-{n}", "sim_date": day, "person_id": 900_001_000 + 100 * i + n,
+         "age": 50, "sex": "M", "arrival_time": datetime(day.year, day.month, day.day, 9, n),
+         "service": "Emergency Room", "condition": "Test condition", "category": "Test",
+         "severity": 3, "department": "Medicine", "triage_level": "Green", "triage_minutes": 5.0,
+         "arrival_mode": "walk-in", "is_emergency": False}
+        for i, day in enumerate(SEED_DAYS[:-1]) for n in range(ED_ACTUAL[i])
+    ]  # fmt: skip
+    _insert(conn, "dw.fact_visit", visits)
+    forecasts = []
+    for i, origin in enumerate(SEED_DAYS):
+        ahead = FORECAST_AHEAD if origin == SEED_DAYS[-1] else 1
+        for h in range(1, ahead + 1):
+            mean = 15.0 + (i + h) % 3
+            forecasts.append(
+                {"origin_date": origin, "stream": "ED", "target_date": origin + timedelta(days=h),
+                 "horizon": h, "mean": mean, "lo80": mean - 4, "hi80": mean + 4,
+                 "lo95": mean - 7, "hi95": mean + 7, "method": "nb_glm",
+                 "model_version": f"htt-{tag}"}
+            )  # fmt: skip
+    _insert(conn, "ml.forecast", forecasts)
+    scores = {"model": (2.5, 0.8, 0.82, 0.96), "seasonal_naive": (3.4, 1.1, 0.7, 0.9)}
+    _insert(conn, "ml.forecast_metrics", [
+        {"origin_date": SEED_DAYS[-1], "stream": "ED", "method": m, "mae": mae, "mase": mase,
+         "coverage_80": c80, "coverage_95": c95, "n_origins": 12, "model_version": f"htt-{tag}"}
+        for m, (mae, mase, c80, c95) in scores.items()
+    ])  # fmt: skip
+    published = [{"sim_date": d, "topic": "hospital.emergency_transports", "events": 3}
+                 for d in SEED_DAYS]  # fmt: skip
+    _insert(conn, "stream.published", published)
+    landed = [
+        {"event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"htt-{tag}-{d}-{n}")), "sim_date": d,
+         "occurred_at": datetime(d.year, d.month, d.day, 10, n, tzinfo=UTC),
+         "patient_id": 900_002_000 + n, "schema_version": 1, "payload": json.dumps({"n": n})}
+        for d in SEED_DAYS for n in range(3 if d != SEED_DAYS[-1] else 2)
+    ]  # fmt: skip
+    _insert(conn, "stream.emergency_transport", landed)
+    _insert(conn, "stream.rejects", [
+        {"topic": "hospital.emergency_transports", "partition": 0, "offset": 990_000_000 + n,
+         "msg_key": f"htt-{tag}", "raw_value": "{}", "reason": f"htt-{tag}: unknown patient",
+         "rejected_at": SEED_RUN_CREATED} for n in range(2)
+    ])  # fmt: skip
+    _insert(conn, "meta.ingest_rejects", [
+        {"file_name": f"htt-{tag}-admissions.csv", "sim_date": SEED_DAYS[-1], "rejected_rows": 4,
+         "reason": f"htt-{tag}: manifest sha256 mismatch", "rejected_at": SEED_RUN_CREATED}
+    ])  # fmt: skip
+    _insert(conn, "meta.day_run", [{"sim_date": SEED_DAYS[-1], "visits": 5, "admissions": 9,
+                                    "events": 3, "finished_at": SEED_RUN_CREATED}])  # fmt: skip
+    conn.commit()
+    return {
+        "older_run_id": older,
+        "older_risk_target": OLDER_RUN_PARAMS["risk_target"],
+        "older_recommendations": len(older_recs),
+        "ed_actual": ED_ACTUAL,
+        "forecast_rows": len(forecasts),
+        "published": [3] * len(SEED_DAYS),
+        "landed": [3] * (len(SEED_DAYS) - 1) + [2],
+        "stream_rejects": 2,
+        "batch_rejects": 4,
+    }
+
+
+def delete_pipeline_rows(conn, tag: str) -> None:
+    """Remove what seed_pipeline_rows inserted (and anything left on the seeded days)."""
+    days = list(SEED_DAYS)
+    by_day = [
+        "DELETE FROM ml.forecast WHERE stream = 'ED' AND origin_date = ANY(%s)",
+        "DELETE FROM ml.forecast_metrics WHERE stream = 'ED' AND origin_date = ANY(%s)",
+        "DELETE FROM stream.published WHERE sim_date = ANY(%s)",
+        "DELETE FROM stream.emergency_transport WHERE sim_date = ANY(%s)",
+        "DELETE FROM meta.day_run WHERE sim_date = ANY(%s)",
+    ]
+    with conn.transaction():
+        conn.execute("DELETE FROM capacity.run WHERE run_id LIKE %s", (f"htt-{tag}%",))
+        conn.execute("DELETE FROM dw.fact_visit WHERE visit_id LIKE %s", (f"htt-{tag}-e%",))
+        for statement in by_day:
+            conn.execute(statement, (days,))
+        conn.execute("DELETE FROM stream.rejects WHERE msg_key = %s", (f"htt-{tag}",))
+        conn.execute("DELETE FROM meta.ingest_rejects WHERE file_name LIKE %s", (f"htt-{tag}-%",))
     conn.commit()

@@ -1,32 +1,71 @@
-"""The dashboard's SVG charts and number formats: shapes drawn to scale, warehouse text escaped,
-occupancy levels and placeholders for missing values."""
+"""The dashboard's SVG charts and number formats: shapes drawn to scale, one plotted point per
+day, labels kept inside the picture, the risk target drawn from the run's parameter, warehouse
+text escaped, occupancy levels and placeholders for missing values."""
 
 from __future__ import annotations
 
-from tests.plugins.dashboard_package import charts
+import re
+
+from tests.plugins.dashboard_package import charts, timecharts
+
+EVIL = "<script>alert(1)</script>"
 
 
-def test_charts_escape_text_and_draw_shapes() -> None:
+def _points(svg: str, css: str) -> int:
+    match = re.search(rf'<polyline class="{css}"[^>]* points="([^"]*)"', svg)
+    return len(match.group(1).split()) if match else 0
+
+
+def _days(n: int) -> list[str]:
+    return [f"2099-01-{i:02d}" for i in range(1, n + 1)]
+
+
+def test_occupancy_bar_to_scale() -> None:
     bar = charts.occupancy_bar(18, 20, 20)
     assert "<svg" in bar and "level-warn" in bar and "bar-peak" in bar
     assert 'width="162"' in bar  # 18/20 of 180 px
-    series = charts.occupancy_series_chart(
-        [{"sim_date": f"2099-01-0{i}", "bed_occupancy_pct": 70 + i} for i in range(1, 6)]
-    )
-    assert series.count("<polyline") == 1 and "85% target" in series
-    evil = "<script>alert(1)</script>"
-    curve = charts.risk_curve_chart(
-        [
-            {"scenario": evil, "beds": b, "p_over": p, "meets_target": p <= 0.05}
-            for b, p in ((5, 0.5), (6, 0.1), (7, 0.01))
-        ],
-        {evil: 6},
-        {evil: 7},
-    )
+
+
+def test_time_charts_plot_one_point_per_day_and_keep_their_date_labels_inside() -> None:
+    series = [{"sim_date": d, "bed_occupancy_pct": 70 + i} for i, d in enumerate(_days(14))]
+    svg = timecharts.occupancy_series_chart(series)
+    assert 'data-points="14"' in svg and _points(svg, "line") == 14
+    assert "2099-01-01 to 2099-01-14" in svg  # the title says the real span
+    assert 'text-anchor="start">2099-01-01<' in svg and 'text-anchor="end">2099-01-14<' in svg
+    assert "target" not in svg  # no occupancy target fixed in the code
+
+    rows = [{"sim_date": d, "beds": 10 if i < 5 else 8, "occupancy_end": 7, "peak_occupancy": 9}
+            for i, d in enumerate(_days(9))]  # fmt: skip
+    ward = timecharts.ward_chart(EVIL, rows)
+    assert 'data-points="9"' in ward and _points(ward, "line") == 9 and _points(ward, "beds") == 9
+    assert "<script>" not in ward and "&lt;script&gt;" in ward
+
+    actual = [{"sim_date": d, "arrivals": 10 + i} for i, d in enumerate(_days(5))]
+    forecast = [{"target_date": d, "mean": 12, "lo80": 9, "hi80": 15, "lo95": 7, "hi95": 18}
+                for d in _days(8)[1:]]  # fmt: skip
+    ed = timecharts.ed_forecast_chart(actual, forecast)
+    assert 'data-points="5"' in ed and _points(ed, "line actual") == 5
+    assert _points(ed, "forecast") == 7
+    assert ed.count('class="band80"') == 1 and ed.count('class="band95"') == 1
+    assert "2099-01-01 to 2099-01-08" in ed
+
+
+def test_risk_curve_draws_the_runs_target_and_keeps_labels_inside() -> None:
+    pts = [{"scenario": EVIL, "beds": b, "p_over": p, "meets_target": p <= 0.05}
+           for b, p in ((300, 0.5), (320, 0.1), (330, 0.01))]  # fmt: skip
+    curve = charts.risk_curve_chart(pts, {EVIL: 330}, {EVIL: 330}, target=0.07)
     assert "<script>" not in curve and "&lt;script&gt;" in curve
-    assert curve.count("<polyline") == 1 and "configured 6" in curve
+    assert curve.count("<polyline") == 1
+    # The configured line sits at the right edge: its label is anchored to end there.
+    assert re.search(r'text-anchor="end">configured 330<', curve)
+    assert "risk target 7.0%" in curve and 'class="target"' in curve
+    assert "risk target" not in charts.risk_curve_chart(pts, {EVIL: 300}, {}, target=None)
     assert "No risk curve" in charts.risk_curve_chart([], {}, {})
-    assert "No occupancy history" in charts.occupancy_series_chart([])
+
+
+def test_empty_charts_say_what_to_run() -> None:
+    assert "run hospital_daily" in timecharts.occupancy_series_chart([])
+    assert "run hospital_daily" in timecharts.ed_forecast_chart([], [])
 
 
 def test_levels_and_formats() -> None:

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from tests.plugins.dashboard_package import queries, webapp
+from tests.plugins.dashboard_package import summary as shape
+from tests.plugins.dashboard_package import webapp
 
 
 class _User:
@@ -21,7 +22,7 @@ def client(monkeypatch):
     from fastapi.testclient import TestClient
 
     evil = "Ward <img src=x onerror=alert(1)> & Co"
-    summary = queries.build_summary(
+    summary = shape.build_summary(
         [{"sim_date": "2099-01-02", "bed_occupancy_pct": 91.5, "ed_arrivals": 7,
           "ambulance_arrivals": 2, "admissions": 4, "discharges": 3, "refused_admissions": 1,
           "ed_waits": 2, "mean_los_days": 3.25}],
@@ -30,8 +31,11 @@ def client(monkeypatch):
           "refusals": 1, "waits": 2}],
         [{"run_id": "run-1", "origin_date": "2099-01-02", "created_at": "2099-01-02T12:00:00",
           "scenario": "baseline", "ward": evil, "configured_beds": 10, "recommended_beds": 12,
-          "risk_at_configured": 0.3, "simpy_p_over": 0.28, "los_model": "lognormal"}],
-        [{"scenario": "baseline", "beds": b, "p_over": p, "meets_target": p <= 0.05}
+          "risk_at_configured": 0.3, "risk_at_recommended": 0.04, "simpy_p_over": 0.28,
+          "horizon_days": 90, "criterion": "P(max > beds) <= 5%", "los_model": "lognormal"}],
+        [{"scenario": "baseline", "beds": b, "p_over": p, "meets_target": p <= 0.05,
+          "days_full_per_month": 3.0, "refused_per_month": 1.5, "wait_over_4h": 0.02,
+          "wait_over_12h": 0.01, "p95_max_occupancy": b - 1}
          for b, p in ((10, 0.3), (11, 0.1), (12, 0.04))],
         evil,
         None,
@@ -44,7 +48,7 @@ def client(monkeypatch):
         return _User()
 
     monkeypatch.setattr(webapp, "authenticate", fake_auth)
-    monkeypatch.setattr(webapp, "_read_summary", lambda ward, days: (summary, None))
+    monkeypatch.setattr(webapp, "_read_summary", lambda ward, days, run=None: (summary, None))
     monkeypatch.setattr(webapp, "_login_url", lambda request: "/auth/login?next=x")
     return TestClient(webapp.app), evil
 
@@ -72,6 +76,7 @@ def test_page_escapes_warehouse_text(client) -> None:
     assert f"'nonce-{nonce}'" in r.headers["content-security-policy"]
     assert "frame-ancestors 'self'" in r.headers["content-security-policy"]
     assert r.text.count("<script") == 1
+    assert 'id="definitions"' in r.text and "Erlang loss" in r.text  # each metric defined
     assert "91.5%" in r.text and "3.25" in r.text and "run-1" in r.text
 
 
@@ -92,10 +97,10 @@ def test_empty_warehouse_says_what_to_run(monkeypatch) -> None:
     async def fake_auth(request):
         return _User()
 
-    empty = queries.build_summary([], [], [], [], None, None)
+    empty = shape.build_summary([], [], [], [], None, None)
     empty["days"] = 90
     monkeypatch.setattr(webapp, "authenticate", fake_auth)
-    monkeypatch.setattr(webapp, "_read_summary", lambda ward, days: (empty, None))
+    monkeypatch.setattr(webapp, "_read_summary", lambda ward, days, run=None: (empty, None))
     c = TestClient(webapp.app)
     r = c.get("/dashboard")
     assert r.status_code == 200
@@ -110,7 +115,9 @@ def test_warehouse_errors_are_503_not_tracebacks(monkeypatch) -> None:
         return _User()
 
     monkeypatch.setattr(webapp, "authenticate", fake_auth)
-    monkeypatch.setattr(webapp, "_read_summary", lambda ward, days: (None, "down for a bit"))
+    monkeypatch.setattr(
+        webapp, "_read_summary", lambda ward, days, run=None: (None, "down for a bit")
+    )
     c = TestClient(webapp.app)
     r = c.get("/dashboard")
     assert r.status_code == 503 and "down for a bit" in r.text
