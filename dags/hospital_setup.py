@@ -27,6 +27,7 @@ from common.glue import lake, warehouse
 
 from hospital_twin.config import profile_names
 from hospital_twin.contracts import SETUP_ASSET_URI
+from hospital_twin.tasks import log_summary
 
 log = logging.getLogger(__name__)
 SETUP_DONE = Asset(SETUP_ASSET_URI)
@@ -76,7 +77,7 @@ def hospital_setup():
             from hospital_twin.tasks import setup
 
             loaded = setup.load_reference(conn, _config(params))
-        log.info("reference dimensions loaded: %s", loaded)
+        log.info("%s", log_summary.summary("reference dimensions loaded (rows)", loaded))
         return loaded
 
     @task
@@ -85,7 +86,7 @@ def hospital_setup():
         from hospital_twin.tasks import setup
 
         summary = setup.build_population(_config(params), lake())
-        log.info("population built: %s", summary)
+        log.info("%s", log_summary.summary("population built, written to batch/", summary))
         return summary
 
     @task
@@ -95,7 +96,7 @@ def hospital_setup():
 
         with warehouse() as conn:
             loaded = setup.load_population(conn, lake())
-        log.info("population loaded with COPY: %s", loaded)
+        log.info("%s", log_summary.summary("population loaded with COPY (rows)", loaded))
         return loaded
 
     @task
@@ -104,7 +105,7 @@ def hospital_setup():
         from hospital_twin.tasks import setup
 
         summary = setup.build_workforce(_config(params), lake())
-        log.info("workforce built: %s", summary)
+        log.info("%s", log_summary.summary("workforce built", summary))
         return summary
 
     @task
@@ -114,7 +115,7 @@ def hospital_setup():
 
         with warehouse() as conn:
             loaded = setup.load_workforce(conn, lake())
-        log.info("workforce loaded with COPY: %s", loaded)
+        log.info("%s", log_summary.summary("workforce loaded with COPY (rows)", loaded))
         return loaded
 
     @task
@@ -123,7 +124,7 @@ def hospital_setup():
         from hospital_twin.tasks import setup
 
         summary = setup.build_schedules(_config(params), lake())
-        log.info("schedules built: %s", summary)
+        log.info("%s", log_summary.summary("schedules built", summary))
         return summary
 
     @task
@@ -133,7 +134,7 @@ def hospital_setup():
 
         with warehouse() as conn:
             loaded = setup.load_schedules(conn, lake())
-        log.info("schedules loaded with COPY: %s", loaded)
+        log.info("%s", log_summary.summary("schedules loaded with COPY (rows)", loaded))
         return loaded
 
     @task(outlets=[SETUP_DONE])
@@ -142,7 +143,7 @@ def hospital_setup():
         from hospital_twin.tasks import setup
 
         state = setup.record_setup(lake(), params["profile"], _config(params))
-        log.info("setup finished: %s", state)
+        log.info("%s", log_summary.summary("setup finished", state))
         return state
 
     reference = load_reference()

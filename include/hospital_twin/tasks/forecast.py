@@ -7,6 +7,8 @@ forecast and what rows a forecast leaves are decided in `forecast.retrain`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 import time
 
 import pandas as pd
@@ -16,6 +18,9 @@ from hospital_twin.config import HospitalConfig
 from hospital_twin.forecast import model, retrain
 from hospital_twin.io import warehouse
 from hospital_twin.io.lake import Lake
+from hospital_twin.tasks import log_summary
+
+log = logging.getLogger(__name__)
 
 
 def arrival_series(conn: psycopg.Connection, day: dt.date) -> dict[str, pd.Series]:
@@ -44,7 +49,7 @@ def retrain_forecaster(
         forecasts.append(retrain.forecast_rows(day, name, result, version))
         entry = {"method": result.method, "days": len(s), "seconds": 0.0}
         if result.reason:
-            entry["fallback_reason"] = result.reason
+            entry["fallback"] = result.reason
         scored = retrain.recent_backtest(s, config) if result.forecaster is not None else None
         if scored is not None:
             metrics += retrain.metric_rows(day, name, scored, version)
@@ -52,7 +57,41 @@ def retrain_forecaster(
         entry["seconds"] = round(time.perf_counter() - t0, 2)
         summary[name] = entry
     _store(conn, day, models, forecasts, metrics)
+    log.info("%s", retrain_report(day, summary))
     return summary
+
+
+def retrain_report(day: dt.date, summary: dict[str, dict]) -> str:
+    """The task's closing lines: one aligned row per stream (method, history, backtest scores)
+    and each fallback said once for all the streams it applies to, not once per stream."""
+    rows = []
+    for name, e in summary.items():
+        scores = (e.get("backtest") or {}).get("model", {})
+        rows.append(
+            [name, e["method"], e["days"], *(scores.get(k, "–") for k in SCORE_KEYS), e["seconds"]]
+        )
+    header = ["stream", "method", "days", *SCORE_KEYS, "seconds"]
+    title = f"forecasts from {day} (origin), one row per stream"
+    lines = [log_summary.table(title, header, rows, left=2)]
+    fallbacks: dict[str, list[str]] = {}
+    for name, e in summary.items():
+        if "fallback" in e:
+            fallbacks.setdefault(_reason_kind(e["fallback"]), []).append(name)
+    for reason, names in fallbacks.items():
+        lines.append(
+            f"fallback: seasonal naive for {len(names)} of {len(summary)} streams ({reason}): "
+            + ", ".join(names)
+        )
+    return "\n".join(lines)
+
+
+SCORE_KEYS = ("mae", "mase", "coverage_80", "coverage_95")
+
+
+def _reason_kind(reason: str) -> str:
+    """A fallback's reason without the stream's own numbers, so streams that fall back for the
+    same reason are named together."""
+    return re.sub(r": \d+ observed days < ", ": fewer days than ", reason)
 
 
 def _store(conn, day, models, forecasts, metrics) -> None:
