@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -76,8 +76,8 @@ def _plain(value: Any) -> Any:
     """Numbers as int/float, dates as ISO strings: the same values in HTML and JSON."""
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
+    if isinstance(value, datetime):  # timestamps in UTC, whatever the session's time zone
+        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return value

@@ -25,6 +25,13 @@ def _e(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
+def _top(value: float) -> float:
+    """The smallest round axis maximum at or above `value` (the data never leaves the chart)."""
+    ticks = _nice_ticks(0, max(value, 1.0), 4)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    return ticks[-1] if ticks[-1] >= value else ticks[-1] + step
+
+
 def _day(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
@@ -148,9 +155,9 @@ def ward_chart(ward: str, rows: Sequence[dict[str, Any]]) -> Markup:
     if not pts:
         return Markup('<p class="muted">No days for this ward in the window.</p>')
     top = max(v for _, v in pts + beds)
-    y_max = max(1.0, _nice_ticks(0, top * 1.1 or 1, 4)[-1])
+    y_max = _top(top * 1.1)
     frame = _TimeFrame(
-        pts[0][0], pts[-1][0], y_max, width=360, height=170,
+        pts[0][0], pts[-1][0], y_max, width=340, height=180,
         legend=(("s-occupied", "occupied"), ("s-beds", "beds")),
     )  # fmt: skip
     frame.axes(3)
@@ -173,11 +180,11 @@ def ed_forecast_chart(
     days = [d for d, _ in seen] + [d for d, _ in fc]
     top = max([v for _, v in seen] + [float(f["hi95"]) for _, f in fc] + [1.0])
     frame = _TimeFrame(
-        min(days), max(days), _nice_ticks(0, top * 1.05, 4)[-1], height=260,
+        min(days), max(days), _top(top * 1.05), height=260,
         legend=(("s-actual", "arrivals"), ("s-forecast", "forecast"),
                 ("band80", "80% band"), ("band95", "95% band")),
     )  # fmt: skip
-    frame.axes(7)
+    frame.axes(5)
     frame.band("band95", [(d, float(f["lo95"]), float(f["hi95"])) for d, f in fc])
     frame.band("band80", [(d, float(f["lo80"]), float(f["hi80"])) for d, f in fc])
     frame.line("forecast", [(d, float(f["mean"])) for d, f in fc], "forecast", dots=False)
