@@ -11,7 +11,8 @@ import pytest
 
 from hospital_twin.io.ingest import ingest_admissions
 from hospital_twin.io.lake import Lake
-from tests.io.test_ingest import DAY, REFS, _admissions, stage
+from tests.io.bad_admissions import DAY, REFS, good_frame
+from tests.io.test_ingest import stage
 
 pytestmark = pytest.mark.integration
 CRASH = Path(__file__).with_name("crash_ingest.py")
@@ -24,7 +25,7 @@ def test_a_kill_at_any_step_is_followed_by_a_retry_that_loads_the_day_once(
     lake = Lake(tmp_path / "lake").ensure()
     dw.execute("DELETE FROM dw.fact_admission WHERE sim_date = %s", (DAY,))
     dw.execute("DELETE FROM meta.ingest_batch WHERE sim_date = %s", (DAY,))
-    stage(dw, lake, _admissions())
+    stage(dw, lake, good_frame())
 
     killed = subprocess.run(
         [sys.executable, str(CRASH), scratch_dsn, str(lake.root), str(DAY), step],
@@ -52,7 +53,7 @@ def test_a_load_commits_even_when_the_caller_never_commits(dw, scratch_dsn, tmp_
 
     lake = Lake(tmp_path / "lake").ensure()
     dw.execute("DELETE FROM dw.fact_admission WHERE sim_date = %s", (DAY,))
-    stage(dw, lake, _admissions())
+    stage(dw, lake, good_frame())
     conn = psycopg.connect(scratch_dsn)
     conn.execute("SELECT 1")  # an implicit transaction is open, as after the task's reads
     ingest_admissions(conn, lake, DAY, REFS)
