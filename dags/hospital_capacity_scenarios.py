@@ -33,6 +33,22 @@ from hospital_twin.contracts import DAILY_ASSET_URI, study_form
 log = logging.getLogger(__name__)
 
 
+def _refused_not_clamped(schema: dict) -> dict:
+    """The field's JSON schema with its numeric bounds moved under `allOf`.
+
+    Airflow's trigger form clamps a number field to the schema's top-level minimum/maximum
+    when it loses focus, so a risk target of 2 silently became 0.5 and 0 runs became 100.
+    Nested in `allOf` the form does not read the bounds, but Airflow still validates them when
+    the run is created: the value is refused (400, naming the field and the limit) and no run
+    exists. The description keeps stating the bounds.
+    """
+    bounds = {k: schema[k] for k in ("minimum", "maximum") if k in schema}
+    if not bounds:
+        return schema
+    rest = {k: v for k, v in schema.items() if k not in bounds}
+    return {**rest, "allOf": [bounds]}
+
+
 def _study(params):
     from airflow.sdk.exceptions import AirflowFailException
 
@@ -61,7 +77,10 @@ def _study(params):
     doc_md=__doc__,
     # The form is made from the study's parameter model (bounds, scenario names, titles), the
     # same model the tasks validate with: the form, the REST API and the tasks agree.
-    params={name: Param(default, **schema) for name, (default, schema) in study_form().items()},
+    params={
+        name: Param(default, **_refused_not_clamped(schema))
+        for name, (default, schema) in study_form().items()
+    },
 )
 def hospital_capacity_scenarios():
     @task(inlets=[Asset(DAILY_ASSET_URI)])

@@ -30,6 +30,7 @@ from tests.support.airflow_client import AirflowClient
 pytestmark = [pytest.mark.browser, pytest.mark.airflow]
 DASHBOARD = "/hospital/dashboard"
 NAV_NAME = "Capacity dashboard"
+CAPACITY_DAG = "hospital_capacity_scenarios"
 WINDOW_DAYS = 90  # the dashboard's default window
 
 
@@ -171,3 +172,28 @@ def test_full_page_screenshots_wide_and_narrow(api: AirflowClient, browser: Brow
                }).map(t => t.textContent)"""
         )
         assert clipped == []
+
+
+def test_trigger_form_refuses_an_out_of_range_value_instead_of_clamping_it(
+    api: AirflowClient, browser: Browser
+) -> None:
+    """The capacity study's trigger form keeps what was typed (it used to turn a risk target of
+    2 into 0.5 without a word), states the limits beside the field, and the trigger is refused
+    before any run exists."""
+    runs = f"/api/v2/dags/{CAPACITY_DAG}/dagRuns"
+    before = api.get(runs, limit=1)["total_entries"]
+    with chromium.new_page(browser) as page:
+        chromium.log_in(
+            page, api.base_url, api.user, _env("HT_ADMIN_PASSWORD"), f"/dags/{CAPACITY_DAG}"
+        )
+        page.get_by_role("button", name=re.compile("Trigger")).first.click()
+        dialog = page.locator("[role=dialog][data-state=open]")
+        expect(dialog.get_by_text("Allowed: 0.001 to 0.5.")).to_be_visible(timeout=30_000)
+        field = dialog.locator("input[name='element_risk_target']")
+        field.fill("2")
+        field.blur()
+        expect(field).to_have_value("2")  # not clamped to 0.5
+        dialog.get_by_role("button", name="Trigger").last.click()
+        expect(page.get_by_text("Failed to Trigger Dag")).to_be_visible(timeout=30_000)
+        chromium.screenshot(page, "views-trigger-form-refused", full_page=False)
+    assert api.get(runs, limit=1)["total_entries"] == before, "no run may exist"
