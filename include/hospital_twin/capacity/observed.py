@@ -26,27 +26,19 @@ def ward_stays(
     stays still running then are censored at it. Frames: the days' flow frames, concatenated."""
     end = pd.Timestamp(origin) + DAY
     adm = admissions[admissions["ward"].notna() & admissions["admitted_at"].notna()]
-    entries = pd.concat(
+    entries = _stack(
         [
-            adm[["admission_id", "ward", "admitted_at"]].set_axis(
-                ["admission_id", "ward", "entered_at"], axis=1
-            ),
-            moves[["admission_id", "to_ward", "moved_at"]].set_axis(
-                ["admission_id", "ward", "entered_at"], axis=1
-            ),
+            (adm, ["admission_id", "ward", "admitted_at"]),
+            (moves, ["admission_id", "to_ward", "moved_at"]),
         ],
-        ignore_index=True,
+        ["admission_id", "ward", "entered_at"],
     )
-    exits = pd.concat(
+    exits = _stack(
         [
-            moves[["admission_id", "from_ward", "moved_at"]].set_axis(
-                ["admission_id", "ward", "left_at"], axis=1
-            ),
-            discharges[["admission_id", "ward", "discharged_at"]].set_axis(
-                ["admission_id", "ward", "left_at"], axis=1
-            ),
+            (moves, ["admission_id", "from_ward", "moved_at"]),
+            (discharges, ["admission_id", "ward", "discharged_at"]),
         ],
-        ignore_index=True,
+        ["admission_id", "ward", "left_at"],
     )
     entries = entries[entries["entered_at"] < end]
     exits = exits[exits["left_at"] < end]
@@ -94,3 +86,8 @@ def arrival_history(
     arrivals = arrivals[(dates >= first) & (dates <= origin)].assign(sim_date=dates)
     counts = arrivals.groupby(["sim_date", "requested_ward"]).size().rename("arrivals")
     return counts.reset_index()
+
+
+def _stack(parts: list[tuple[pd.DataFrame, list[str]]], names: list[str]) -> pd.DataFrame:
+    """The chosen columns of each frame, renamed to `names`, one under the other."""
+    return pd.concat([f[cols].set_axis(names, axis=1) for f, cols in parts], ignore_index=True)
