@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import psycopg
 import pytest
 
 from hospital_twin.io import migrations
-
-
-def _require(var: str) -> str:
-    value = os.environ.get(var)
-    if not value:
-        pytest.fail(f"{var} is not set: run the tests with `make test` (scripts/test)")
-    return value
+from tests.support.environment import require_env
 
 
 @pytest.fixture(scope="session")
 def pg_admin_dsn() -> str:
     """The cluster's local admin (trusted on 127.0.0.1 only), for creating scratch databases."""
-    return f"postgresql://postgres@127.0.0.1:{_require('HT_PG_PORT')}/postgres"
+    return f"postgresql://postgres@127.0.0.1:{require_env('HT_PG_PORT')}/postgres"
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +23,7 @@ def scratch_dsn(pg_admin_dsn: str):
     name = f"hospital_it_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_admin_dsn, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}" OWNER hospital_writer')
-    dsn = _require("HT_DW_DSN").rsplit("/", 1)[0] + f"/{name}"
+    dsn = require_env("HT_DW_DSN").rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(dsn) as conn:
         migrations.migrate(conn)  # the one runner, as scripts/stack and compose's init job
     yield dsn
@@ -44,7 +37,7 @@ def empty_dsn(pg_admin_dsn: str):
     name = f"hospital_empty_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_admin_dsn, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}" OWNER hospital_writer')
-    yield _require("HT_DW_DSN").rsplit("/", 1)[0] + f"/{name}"
+    yield require_env("HT_DW_DSN").rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(pg_admin_dsn, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -57,4 +50,4 @@ def dw(scratch_dsn: str):
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
-    return _require("HT_KAFKA_BOOTSTRAP")
+    return require_env("HT_KAFKA_BOOTSTRAP")

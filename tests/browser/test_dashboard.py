@@ -22,34 +22,13 @@ from playwright.sync_api import Browser, Page, expect
 from tests.plugins.dashboard_rows import delete_dashboard_rows, seed_dashboard_rows
 from tests.support import browser as chromium
 from tests.support.airflow_client import AirflowClient
+from tests.support.environment import require_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.airflow]
 DASHBOARD = "/hospital/dashboard"
 SUMMARY = "/hospital/api/summary"
 NAV_PAGE = "/plugin/capacity-dashboard"
 NAV_HREF_END = "plugin/capacity-dashboard"  # the UI may write the link relative
-
-
-def _env(var: str) -> str:
-    value = os.environ.get(var)
-    if not value:
-        pytest.fail(f"{var} is not set: run the tests with `make test` (scripts/test)")
-    return value
-
-
-@pytest.fixture(scope="module")
-def api() -> Iterator[AirflowClient]:
-    _env("HT_API_URL")
-    with AirflowClient() as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not chromium.CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {chromium.CHROMIUM}")
-    with chromium.chromium() as b:
-        yield b
 
 
 @pytest.fixture
@@ -62,7 +41,7 @@ def page(browser: Browser) -> Iterator[Page]:
 def seeded() -> Iterator[dict]:
     """A week of ward days and a capacity run in the test warehouse, removed afterwards."""
     tag = os.urandom(4).hex()
-    with psycopg.connect(_env("HT_DW_DSN")) as conn:
+    with psycopg.connect(require_env("HT_DW_DSN")) as conn:
         delete_dashboard_rows(conn, tag)
         try:
             yield seed_dashboard_rows(conn, tag)
@@ -77,7 +56,7 @@ def _get(api: AirflowClient, path: str, **headers: str) -> httpx.Response:
 
 
 def _log_in(page: Page, api: AirflowClient, path: str) -> None:
-    chromium.log_in(page, api.base_url, api.user, _env("HT_ADMIN_PASSWORD"), path)
+    chromium.log_in(page, api.base_url, api.user, require_env("HT_ADMIN_PASSWORD"), path)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from tests.plugins.dashboard_rows import (
 )
 from tests.support import browser as chromium
 from tests.support.airflow_client import AirflowClient
+from tests.support.environment import require_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.airflow]
 DASHBOARD = "/hospital/dashboard"
@@ -34,33 +35,11 @@ CAPACITY_DAG = "hospital_capacity_scenarios"
 WINDOW_DAYS = 90  # the dashboard's default window
 
 
-def _env(var: str) -> str:
-    value = os.environ.get(var)
-    if not value:
-        pytest.fail(f"{var} is not set: run the tests with `make test` (scripts/test)")
-    return value
-
-
-@pytest.fixture(scope="module")
-def api() -> Iterator[AirflowClient]:
-    _env("HT_API_URL")
-    with AirflowClient() as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not chromium.CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {chromium.CHROMIUM}")
-    with chromium.chromium() as b:
-        yield b
-
-
 @pytest.fixture
 def seeded() -> Iterator[dict]:
     """Ward days, ED visits and forecasts, two capacity runs and pipeline rows, removed after."""
     tag = "views" + os.urandom(3).hex()
-    with psycopg.connect(_env("HT_DW_DSN")) as conn:
+    with psycopg.connect(require_env("HT_DW_DSN")) as conn:
         delete_pipeline_rows(conn, tag)
         try:
             exp = seed_dashboard_rows(conn, tag)
@@ -96,7 +75,7 @@ def _plotted(frame: Frame | Page, selector: str) -> int:
 
 def test_planner_path_through_the_dashboard(api: AirflowClient, browser: Browser, seeded: dict):
     with chromium.new_page(browser) as page:
-        chromium.log_in(page, api.base_url, api.user, _env("HT_ADMIN_PASSWORD"), "/")
+        chromium.log_in(page, api.base_url, api.user, require_env("HT_ADMIN_PASSWORD"), "/")
         nav = page.get_by_role("link", name=NAV_NAME)
         expect(nav).to_be_visible(timeout=30_000)
         nav.click()
@@ -154,7 +133,7 @@ def test_planner_path_through_the_dashboard(api: AirflowClient, browser: Browser
 def test_full_page_screenshots_wide_and_narrow(api: AirflowClient, browser: Browser, seeded):
     """The whole page, wide and on a narrow screen; nothing may spill out of its card."""
     with chromium.new_page(browser) as page:
-        chromium.log_in(page, api.base_url, api.user, _env("HT_ADMIN_PASSWORD"), DASHBOARD)
+        chromium.log_in(page, api.base_url, api.user, require_env("HT_ADMIN_PASSWORD"), DASHBOARD)
         chromium.screenshot(page, "views-dashboard-wide")
         page.goto(f"{api.base_url}{DASHBOARD}?run={seeded['older_run_id']}")
         chromium.screenshot(page, "views-dashboard-older-run")
@@ -184,7 +163,7 @@ def test_trigger_form_refuses_an_out_of_range_value_instead_of_clamping_it(
     before = api.get(runs, limit=1)["total_entries"]
     with chromium.new_page(browser) as page:
         chromium.log_in(
-            page, api.base_url, api.user, _env("HT_ADMIN_PASSWORD"), f"/dags/{CAPACITY_DAG}"
+            page, api.base_url, api.user, require_env("HT_ADMIN_PASSWORD"), f"/dags/{CAPACITY_DAG}"
         )
         page.get_by_role("button", name=re.compile("Trigger")).first.click()
         dialog = page.locator("[role=dialog][data-state=open]")
