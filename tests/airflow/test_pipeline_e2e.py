@@ -179,7 +179,8 @@ def test_scheduler_backfill_simulates_three_days_in_order(api: AirflowClient, dw
 
     second_day = runs[1]["dag_run_id"]
     log = api.task_log("hospital_daily", second_day, "retrain_forecaster")
-    assert "seasonal naive used: history too short" in log
+    assert "fallback: seasonal naive for" in log and "history too short" in log
+    assert log.count("fallback:") == 1  # said once for all the streams, not once per stream
     log = api.task_log("hospital_daily", second_day, "simulate_flow")
     assert "census at the end of 2024-01-01" in log
 
