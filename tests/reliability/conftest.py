@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -54,13 +54,16 @@ def wait_for(check: Callable[[], object], what: str, limit: float = 240) -> obje
 
 
 @pytest.fixture(scope="session")
-def faults_env() -> dict[str, str]:
+def faults_env() -> Iterator[dict[str, str]]:
+    """The instance's environment while it runs; stopped (supervisor first) after the session,
+    so no process of it outlives the tests."""
     env = {k: v for k, v in instance_env().items() if v != ""}
     up = stack(env, "up")
     assert up.returncode == 0, up.stdout + up.stderr
     env = {k: v for k, v in instance_env().items() if v != ""}  # now with its secrets
     env["HT_UP_OUTPUT"] = up.stdout + up.stderr
-    return env
+    yield env
+    stack(env, "down")
 
 
 def pid_of(env: dict[str, str], name: str) -> int | None:
