@@ -67,7 +67,9 @@ export AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FOLDER_PERMISSIONS=0o700
 export AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FILE_PERMISSIONS=0o600
 
 export AIRFLOW_CONN_HOSPITAL_DW="postgresql://hospital_writer:${HT_WRITER_PASSWORD:-}@127.0.0.1:$HT_PG_PORT/hospital"
-export AIRFLOW_CONN_HOSPITAL_KAFKA="{\"conn_type\": \"kafka\", \"extra\": {\"bootstrap.servers\": \"$HT_KAFKA_BOOTSTRAP\", \"group.id\": \"hospital-twin\", \"auto.offset.reset\": \"earliest\"}}"
+# Producer and admin settings only (publish_events): a consumer key here makes librdkafka log
+# CONFWARN at ERROR; the stream processor consumes with its own group (stream_processor.py).
+export AIRFLOW_CONN_HOSPITAL_KAFKA="{\"conn_type\": \"kafka\", \"extra\": {\"bootstrap.servers\": \"$HT_KAFKA_BOOTSTRAP\"}}"
 export HT_DW_DSN="postgresql://hospital_writer:${HT_WRITER_PASSWORD:-}@127.0.0.1:$HT_PG_PORT/hospital"
 
 export PATH="$HT_VENV/bin:$PATH"
