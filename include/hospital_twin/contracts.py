@@ -52,6 +52,9 @@ CENSUS_COLUMNS = ["admission_id", "person_id", "ward", "admitted_at", "expected_
 
 # --- forecasts: interval bounds and their quantile levels ----------------------------------
 INTERVALS = {"lo80": 0.10, "hi80": 0.90, "lo95": 0.025, "hi95": 0.975}
+# The forecast stream of the emergency department's arrivals (ml.forecast.stream; the other
+# streams are "admissions:<ward>"). sql/queries/arrivals_per_stream.sql names it in SQL.
+ED_STREAM = "ED"
 
 # --- the capacity study's parameters: one model for the form, the API and the task --------
 SCENARIO_DIR = Path(str(resources.files("hospital_twin") / "configs" / "scenarios"))

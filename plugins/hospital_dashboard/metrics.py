@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-# The forecast stream of ED arrivals (sql/queries/arrivals_per_stream.sql names it so).
-ED_STREAM = "ED"
 # Occupancy colours: amber from 85 %, red from 95 % (common planning thresholds; colours only).
 WARN_OCCUPANCY_PCT = 85.0
 CRIT_OCCUPANCY_PCT = 95.0

@@ -17,10 +17,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hospital_twin.contracts import DW_CONN_ID, TOPICS
+from hospital_twin.contracts import DW_CONN_ID, ED_STREAM, TOPICS
 
 from . import summary
-from .metrics import ED_STREAM
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from hospital_twin.config import load_config
+from hospital_twin.contracts import ED_STREAM
 from hospital_twin.forecast import model, retrain
 
 DAY = dt.date(2024, 2, 29)
@@ -22,13 +23,13 @@ def test_ed_and_busy_wards_are_forecast_quiet_wards_are_not() -> None:
     days = ["2024-01-01", "2024-01-02", "2024-01-04"]
     frame = pd.concat(
         [
-            _rows("ED", 1.0, days),
+            _rows(ED_STREAM, 1.0, days),
             _rows("admissions:Medicine", 2 * retrain.MIN_DAILY_ADMISSIONS, days),
             _rows("admissions:Oncology", retrain.MIN_DAILY_ADMISSIONS / 2, days),
         ]
     )
     series = retrain.stream_series(frame)
-    assert sorted(series) == ["ED", "admissions:Medicine"]
+    assert sorted(series) == [ED_STREAM, "admissions:Medicine"]
     medicine = series["admissions:Medicine"]
     assert medicine.index.freqstr == "D" and medicine.loc["2024-01-03"] == 0.0  # a day with none
 
@@ -37,7 +38,7 @@ def test_a_forecast_leaves_one_row_per_target_day_with_its_intervals() -> None:
     config = load_config("small")
     s = pd.Series(10.0, index=pd.date_range("2024-02-01", DAY, freq="D"))
     result = model.forecast_or_fallback(s, 14, 56, config)
-    rows = retrain.forecast_rows(DAY, "ED", result, "v1")
+    rows = retrain.forecast_rows(DAY, ED_STREAM, result, "v1")
     assert len(rows) == 14 and rows["target_date"].iloc[0] == DAY + dt.timedelta(days=1)
     assert set(rows["method"]) == {"seasonal_naive"}  # 29 days < 56: the fallback
     assert (rows["lo95"] <= rows["lo80"]).all() and (rows["hi80"] <= rows["hi95"]).all()

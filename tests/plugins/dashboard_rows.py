@@ -10,6 +10,7 @@ import math
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from hospital_twin.contracts import ED_STREAM
 from hospital_twin.io import warehouse
 
 SEED_DAYS = [date(2099, 12, 25) + timedelta(days=i) for i in range(7)]
@@ -239,15 +240,15 @@ def seed_pipeline_rows(conn, tag: str) -> dict:
         for h in range(1, ahead + 1):
             mean = 15.0 + (i + h) % 3
             forecasts.append(
-                {"origin_date": origin, "stream": "ED", "target_date": origin + timedelta(days=h),
-                 "horizon": h, "mean": mean, "lo80": mean - 4, "hi80": mean + 4,
-                 "lo95": mean - 7, "hi95": mean + 7, "method": "nb_glm",
-                 "model_version": f"htt-{tag}"}
+                {"origin_date": origin, "stream": ED_STREAM,
+                 "target_date": origin + timedelta(days=h), "horizon": h, "mean": mean,
+                 "lo80": mean - 4, "hi80": mean + 4, "lo95": mean - 7, "hi95": mean + 7,
+                 "method": "nb_glm", "model_version": f"htt-{tag}"}
             )  # fmt: skip
     _insert(conn, "ml.forecast", forecasts)
     scores = {"model": (2.5, 0.8, 0.82, 0.96), "seasonal_naive": (3.4, 1.1, 0.7, 0.9)}
     _insert(conn, "ml.forecast_metrics", [
-        {"origin_date": SEED_DAYS[-1], "stream": "ED", "method": m, "mae": mae, "mase": mase,
+        {"origin_date": SEED_DAYS[-1], "stream": ED_STREAM, "method": m, "mae": mae, "mase": mase,
          "coverage_80": c80, "coverage_95": c95, "n_origins": 12, "model_version": f"htt-{tag}"}
         for m, (mae, mase, c80, c95) in scores.items()
     ])  # fmt: skip
@@ -290,8 +291,8 @@ def delete_pipeline_rows(conn, tag: str) -> None:
     """Remove what seed_pipeline_rows inserted (and anything left on the seeded days)."""
     days = list(SEED_DAYS)
     by_day = [
-        "DELETE FROM ml.forecast WHERE stream = 'ED' AND origin_date = ANY(%s)",
-        "DELETE FROM ml.forecast_metrics WHERE stream = 'ED' AND origin_date = ANY(%s)",
+        "DELETE FROM ml.forecast WHERE origin_date = ANY(%s)",
+        "DELETE FROM ml.forecast_metrics WHERE origin_date = ANY(%s)",
         "DELETE FROM stream.published WHERE sim_date = ANY(%s)",
         "DELETE FROM stream.emergency_transport WHERE sim_date = ANY(%s)",
         "DELETE FROM meta.day_run WHERE sim_date = ANY(%s)",

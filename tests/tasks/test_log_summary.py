@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hospital_twin.contracts import ED_STREAM
 from hospital_twin.tasks import log_summary
 from hospital_twin.tasks.forecast import retrain_report
 
@@ -34,7 +35,7 @@ def test_a_fallback_is_said_once_for_every_stream_it_applies_to() -> None:
                               "fallback": short.format(n=10 + i)}
         for i in range(8)
     }  # fmt: skip
-    summary["ED"] = {
+    summary[ED_STREAM] = {
         "method": "lightgbm_poisson", "days": 400, "seconds": 2.5,
         "backtest": {"model": {"mae": 2.5, "mase": 0.8, "coverage_80": 0.8, "coverage_95": 0.95}},
     }  # fmt: skip
@@ -43,6 +44,6 @@ def test_a_fallback_is_said_once_for_every_stream_it_applies_to() -> None:
     assert len(fallbacks) == 1
     assert "8 of 9 streams" in fallbacks[0] and "min_history_days 56" in fallbacks[0]
     assert all(f"admissions:W{i}" in fallbacks[0] for i in range(8))
-    ed = next(line for line in text.splitlines() if line.strip().startswith("ED"))
+    ed = next(line for line in text.splitlines() if line.strip().startswith(ED_STREAM))
     assert "lightgbm_poisson" in ed and "2.50" in ed and "0.95" in ed
     assert "{" not in text  # no dict dump

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from hospital_twin.config import HospitalConfig
+from hospital_twin.contracts import ED_STREAM
 from hospital_twin.forecast import model
 from hospital_twin.forecast.backtest import BacktestResult, backtest
 
@@ -33,7 +34,7 @@ def stream_series(arrivals: pd.DataFrame) -> dict[str, pd.Series]:
     for name, group in arrivals.groupby("stream"):
         s = group.set_index(pd.to_datetime(group["sim_date"]))["arrivals"].astype(float)
         s = s.asfreq("D", fill_value=0.0)
-        if name == "ED" or s.mean() >= MIN_DAILY_ADMISSIONS:
+        if name == ED_STREAM or s.mean() >= MIN_DAILY_ADMISSIONS:
             series[str(name)] = s.rename(str(name))
     return series
 
