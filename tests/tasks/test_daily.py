@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 import pandas as pd
 import pytest
@@ -99,5 +100,22 @@ def test_a_rerun_of_the_day_leaves_the_same_rows(dw, lake: Lake) -> None:
 
 def test_publishing_without_the_days_flow_names_the_task_to_run(dw, lake: Lake) -> None:
     later = NEXT + dt.timedelta(days=5)
-    with pytest.raises(FileNotFoundError, match=f"run the simulate_flow task for {later} first"):
+    with pytest.raises(FileNotFoundError, match=f"run the simulate_day task for {later} first"):
         daily.build_events(dw, CONFIG, lake, later)
+
+
+def test_each_task_ends_its_log_with_its_days_summary(dw, lake: Lake, caplog) -> None:
+    caplog.set_level(logging.INFO, logger=daily.__name__)
+    daily.generate_visits(dw, CONFIG, lake, DAY)
+    daily.simulate_flow(dw, CONFIG, lake, DAY)
+    daily.record_published(dw, DAY, {"hospital.emergency_transports": 3})
+    daily.record_day(dw, DAY)
+    said = [r.getMessage() for r in caplog.records if r.name == daily.__name__]
+    assert [m.splitlines()[0].split(" (")[0] for m in said] == [
+        f"visits of {DAY} by service",
+        f"flow of {DAY} from the warm-up state",
+        f"events of {DAY} published, per topic:",
+        f"day {DAY} complete, in the warehouse:",
+    ]
+    assert f"occupancy per ward at the end of {DAY}:" in said[1]
+    assert not any("{" in m for m in said)  # summaries, not dict dumps

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from typing import Any
 
@@ -26,6 +27,7 @@ from hospital_twin.day.run import DayResult, run_day
 from hospital_twin.io import manifest, warehouse
 from hospital_twin.io.ingest import References, ingest_admissions
 from hospital_twin.io.lake import Lake, write_csv, write_json, write_parquet
+from hospital_twin.tasks import daily_report
 from hospital_twin.tasks.setup import (
     PEOPLE,
     SetupMissing,
@@ -33,6 +35,8 @@ from hospital_twin.tasks.setup import (
     schedule_for_day,
     setup_config,
 )
+
+log = logging.getLogger(__name__)
 
 
 class StateMissing(RuntimeError):
@@ -55,12 +59,14 @@ def generate_visits(
     rows = warehouse.replace_rows(conn, "dw.fact_visit", frame[cols], where={"sim_date": day})
     lake.move_to_processed(path)
     by_service = {k: int(v) for k, v in frame["service"].value_counts().items()}
-    return {
+    summary = {
         "visits": rows,
         "by_service": by_service,
         "ambulance": int((frame["arrival_mode"] == "Ambulance").sum()),
         "seconds": round(time.perf_counter() - t0, 2),
     }
+    log.info("%s", daily_report.visits_report(day, summary))
+    return summary
 
 
 def previous_census(
@@ -116,11 +122,14 @@ def simulate_flow(
     manifest.write_manifest(conn, lake.admissions(day), day)  # what ingest checks the file by
     write_json(result.events, lake.events(day))
     _load_flow_facts(conn, day, result)
-    return {
+    summary = {
         "started_from": origin,
         **result.summary(),
         "seconds": round(time.perf_counter() - t0, 2),
     }
+    wards = daily_report.ward_rows(result.flow.ward_day)
+    log.info("%s", daily_report.flow_report(day, summary, wards))
+    return summary
 
 
 def _load_flow_facts(conn: psycopg.Connection, day: dt.date, result: DayResult) -> None:
@@ -151,7 +160,9 @@ def references(conn: psycopg.Connection, config: HospitalConfig, lake: Lake) -> 
 
 def ingest(conn: psycopg.Connection, config: HospitalConfig, lake: Lake, day: dt.date) -> dict:
     """Validate and load admissions_D.csv (see ingest.py)."""
-    return ingest_admissions(conn, lake, day, references(conn, config, lake))
+    summary = ingest_admissions(conn, lake, day, references(conn, config, lake))
+    log.info("%s", daily_report.ingest_report(day, summary))
+    return summary
 
 
 def build_events(
@@ -168,9 +179,12 @@ def record_published(conn: psycopg.Connection, day: dt.date, counts: dict[str, i
     with conn.transaction():
         for topic, n in counts.items():
             conn.execute(warehouse.read_sql("queries/record_published.sql"), (day, topic, n))
+    log.info("%s", daily_report.published_report(day, counts))
 
 
 def record_day(conn: psycopg.Connection, day: dt.date) -> dict:
     row = conn.execute(warehouse.read_sql("queries/record_day_run.sql"), (day,)).fetchone()
     conn.commit()
-    return {"sim_date": str(day), "visits": row[0], "admissions": row[1], "events": row[2]}
+    summary = {"sim_date": str(day), "visits": row[0], "admissions": row[1], "events": row[2]}
+    log.info("%s", daily_report.day_report(day, summary))
+    return summary
