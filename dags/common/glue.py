@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
+import time
 from collections.abc import Iterator
 
 import psycopg
 
 from hospital_twin.contracts import DW_CONN_ID
 from hospital_twin.io.lake import Lake
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -43,3 +47,19 @@ def sim_day(logical_date) -> dt.date:
     if hasattr(logical_date, "date"):
         return logical_date.date()
     return dt.date.fromisoformat(str(logical_date)[:10])
+
+
+@contextlib.contextmanager
+def stage(title: str) -> Iterator[None]:
+    """One stage of a coarse task as a foldable section of its log in the Airflow UI.
+
+    Airflow's log view folds the lines between `::group::` and `::endgroup::`; a stage's own
+    summary lines go inside, its duration on the closing line.
+    """
+    log.info("::group::%s", title)
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        log.info("::endgroup::")
+        log.info("%s: %.2f s", title, time.perf_counter() - t0)

@@ -20,6 +20,9 @@ DW_CONN_ID = "hospital_dw"
 KAFKA_CONN_ID = "hospital_kafka"
 SETUP_ASSET_URI = "hospital://warehouse/setup"
 DAILY_ASSET_URI = "hospital://warehouse/daily"
+DAILY_DAG_ID = "hospital_daily"
+# DAGs whose runs must go forwards in logical date: each day starts from the day before's state.
+FORWARD_ONLY_DAGS = (DAILY_DAG_ID,)
 
 # --- Kafka topics, by event type -----------------------------------------------------------
 TOPICS = {

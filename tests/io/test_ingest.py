@@ -83,5 +83,5 @@ def test_missing_columns_and_unparseable_files_are_refused(dw, lake: Lake) -> No
 
 
 def test_a_missing_file_names_the_task_to_run_first(dw, lake: Lake) -> None:
-    with pytest.raises(IngestError, match="run the simulate_flow task for 2024-02-01 first"):
+    with pytest.raises(IngestError, match="run the simulate_day task for 2024-02-01 first"):
         ingest_admissions(dw, lake, DAY, REFS)

@@ -200,7 +200,7 @@ def _already_loaded(conn: psycopg.Connection, lake: Lake, day: dt.date) -> dict[
     row = conn.execute(warehouse.read_sql("queries/ingest_batch_for_day.sql"), (day,)).fetchone()
     if row is not None and processed.exists() and manifest.file_sha256(processed) == row[3]:
         return {"file": str(processed), "rows": row[1], "refused": row[2], "already_loaded": True}
-    raise IngestError(f"{path}: not found; run the simulate_flow task for {day} first")
+    raise IngestError(f"{path}: not found; run the simulate_day task for {day} first")
 
 
 def _ids_of_other_days(conn: psycopg.Connection, frame: pd.DataFrame, day: dt.date) -> list[str]:

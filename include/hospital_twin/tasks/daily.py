@@ -21,7 +21,7 @@ import pandas as pd
 import psycopg
 
 from hospital_twin.config import HospitalConfig
-from hospital_twin.contracts import ADMISSION_COLUMNS
+from hospital_twin.contracts import ADMISSION_COLUMNS, DAILY_DAG_ID
 from hospital_twin.day import flow, visits
 from hospital_twin.day.run import DayResult, run_day
 from hospital_twin.io import manifest, warehouse
@@ -30,10 +30,8 @@ from hospital_twin.io.lake import Lake, write_csv, write_json, write_parquet
 from hospital_twin.tasks import daily_report
 from hospital_twin.tasks.setup import (
     PEOPLE,
-    SetupMissing,
     read_people,
     schedule_for_day,
-    setup_config,
 )
 
 log = logging.getLogger(__name__)
@@ -69,38 +67,41 @@ def generate_visits(
     return summary
 
 
+def missing_state(conn: psycopg.Connection, config: HospitalConfig, day: dt.date) -> str | None:
+    """Why D cannot start now (outside the profile's calendar, or D-1 not simulated), or None.
+
+    A gap names the first day to run: the day after the latest one simulated before D.
+    """
+    start, end = config.simulation.start_date, config.simulation.end_date
+    if not start <= day <= end:
+        return (
+            f"{day} is outside the simulation calendar of this profile ({start} .. {end}): "
+            f"pick logical dates in that range"
+        )
+    if day == start:
+        return None
+    before = day - dt.timedelta(days=1)
+    if conn.execute(warehouse.read_sql("queries/day_simulated.sql"), (before,)).fetchone()[0]:
+        return None
+    latest = conn.execute(warehouse.read_sql("queries/last_simulated_day.sql"), (day,)).fetchone()
+    first = latest[0] + dt.timedelta(days=1) if latest[0] else start
+    return (
+        f"the census at the end of {before} is missing: run {DAILY_DAG_ID} for {first} first "
+        f"(simulated days run in order from {start}; backfill {first} .. {day})"
+    )
+
+
 def previous_census(
     conn: psycopg.Connection, config: HospitalConfig, day: dt.date, person_ids=None
 ) -> tuple[pd.DataFrame, str]:
     """Who is in a bed when D starts, and where that state came from."""
-    start = config.simulation.start_date
-    if day < start:
-        raise StateMissing(f"{day} is before the simulation starts ({start})")
-    if day == start:
+    if reason := missing_state(conn, config, day):
+        raise StateMissing(reason)
+    if day == config.simulation.start_date:
         return flow.warmup_census(config, day, person_ids=person_ids), "warm-up state"
     before = day - dt.timedelta(days=1)
-    done = conn.execute(warehouse.read_sql("queries/day_simulated.sql"), (before,)).fetchone()[0]
-    if not done:
-        raise StateMissing(
-            f"the census at the end of {before} is missing: run hospital_daily for {before} "
-            f"first (simulated days run in order from {start})"
-        )
     frame = warehouse.query_frame(conn, "queries/census_for_day.sql", (before,))
     return frame.astype({"person_id": "int64"}), f"census at the end of {before}"
-
-
-def not_ready(conn: psycopg.Connection, lake: Lake, day: dt.date) -> str | None:
-    """Why D cannot be simulated yet (no setup, or D-1 not simulated), or None."""
-    try:
-        _, config = setup_config(lake)
-    except SetupMissing as e:
-        return str(e)
-    try:
-        if day != config.simulation.start_date:
-            previous_census(conn, config, day)
-    except StateMissing as e:
-        return str(e)
-    return None
 
 
 def simulate_flow(
@@ -171,7 +172,7 @@ def build_events(
     """D's emergency transports and patient transfers, per topic, as simulate_flow wrote them."""
     path = lake.events(day)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: not found; run the simulate_flow task for {day} first")
+        raise FileNotFoundError(f"{path}: not found; run the simulate_day task for {day} first")
     return json.loads(path.read_text())
 
 

@@ -1,0 +1,116 @@
+"""Simulated days advance only when asked, and only forwards: a timetable and a backfill guard.
+
+`hospital_daily`'s logical date is the simulated day, and day D starts from the census at the
+end of D-1. Two Airflow defaults fight that:
+
+- a cron schedule makes a run for today's wall-clock date (a skipped "Latest Run", a pink
+  column in the grid). `SimulatedDays` is a daily timetable that backfills and manual runs use
+  but the scheduler never fires (`can_be_scheduled = False`): days advance by backfill only.
+- the backfill dialog offers "Run Backwards". Airflow refuses it only for DAGs with
+  `depends_on_past` tasks, and those also make the dialog's default ("Missing Runs") fail with
+  a 422. `ForwardOnlyBackfills` refuses a backwards backfill of such a DAG when it is created
+  (dry run and real), with the reason, so the DAG needs no `depends_on_past`: a day whose D-1
+  is missing fails at once, naming the date to run first.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from airflow.plugins_manager import AirflowPlugin
+from airflow.timetables.trigger import CronTriggerTimetable
+
+from hospital_twin.contracts import FORWARD_ONLY_DAGS
+
+BACKFILL_PATHS = ("/api/v2/backfills", "/api/v2/backfills/dry_run", "/ui/backfills")
+
+
+class SimulatedDays(CronTriggerTimetable):
+    """One run per simulated day, at midnight UTC, created by backfills and manual runs only."""
+
+    can_be_scheduled = False
+
+    def __init__(self, cron: str = "0 0 * * *", *, timezone: Any = "UTC", **kwargs: Any) -> None:
+        super().__init__(cron, timezone=timezone, **kwargs)
+
+    @property
+    def summary(self) -> str:
+        return "simulated days (backfill)"
+
+    @property
+    def description(self) -> str:
+        return "One run per simulated day; days advance by backfill, never by the wall clock."
+
+
+def backwards_refusal(body: dict[str, Any]) -> str | None:
+    """Why a backfill request must be refused (a forward-only DAG run backwards), or None."""
+    dag_id = body.get("dag_id")
+    if dag_id in FORWARD_ONLY_DAGS and body.get("run_backwards"):
+        return (
+            f"{dag_id} cannot run backwards: each simulated day starts from the census at the "
+            "end of the day before, so days run in order from the earliest; untick "
+            "'Run Backwards'"
+        )
+    return None
+
+
+class ForwardOnlyBackfills:
+    """ASGI middleware: answers 422 with the reason to a backwards backfill of a forward-only DAG.
+
+    It reads the request body of POSTs to the backfill endpoints only, and hands the same bytes
+    on to Airflow when the request is allowed.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if not (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].rstrip("/") in BACKFILL_PATHS
+        ):
+            await self.app(scope, receive, send)
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        raw = b"".join(chunks)
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = {}  # Airflow answers malformed JSON itself
+        reason = backwards_refusal(body) if isinstance(body, dict) else None
+        if reason:
+            payload = json.dumps({"detail": reason}).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 422,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await send({"type": "http.response.body", "body": payload})
+            return
+
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+class SimulatedDaysPlugin(AirflowPlugin):
+    name = "hospital_simulated_days"
+    timetables = [SimulatedDays]
+    fastapi_root_middlewares = [
+        {"middleware": ForwardOnlyBackfills, "name": "Forward-only backfills of simulated days"}
+    ]
