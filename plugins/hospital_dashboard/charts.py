@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .empty import empty_state
 from .metrics import CRIT_OCCUPANCY_PCT, WARN_OCCUPANCY_PCT
 
 SERIES_CLASSES = 6
@@ -102,6 +103,7 @@ def risk_curve_chart(
     target: float | None = None,
     width: int = 720,
     height: int = 280,
+    has_data: Mapping[str, bool] | None = None,
 ) -> Markup:
     """P(max occupancy > beds) against beds, one line per scenario.
 
@@ -110,7 +112,7 @@ def risk_curve_chart(
     triangles under the axis each scenario's recommendation.
     """
     if not points:
-        return Markup('<p class="muted">No risk curve stored for this ward in this run.</p>')
+        return empty_state("capacity", has_data)
     scenarios: list[str] = []
     for p in points:
         if p["scenario"] not in scenarios:

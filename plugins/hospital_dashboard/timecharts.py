@@ -10,7 +10,7 @@ with the warehouse. Text goes through `html.escape`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
@@ -19,6 +19,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .charts import _f, _nice_ticks, fmt_pct, level
+from .empty import empty_state
 
 
 def _e(value: Any) -> str:
@@ -122,12 +123,14 @@ class _TimeFrame:
         return Markup(head + "".join(self.parts) + "</svg>")
 
 
-def occupancy_series_chart(series: Sequence[dict[str, Any]]) -> Markup:
+def occupancy_series_chart(
+    series: Sequence[dict[str, Any]], has_data: Mapping[str, bool] | None = None
+) -> Markup:
     """Hospital-wide bed occupancy % per simulated day (all beds = 100 %)."""
     pts = [(_day(p["sim_date"]), float(p["bed_occupancy_pct"])) for p in series
            if p.get("bed_occupancy_pct") is not None]  # fmt: skip
     if not pts:
-        return Markup('<p class="muted">No occupancy history yet: run hospital_daily.</p>')
+        return empty_state("daily", has_data)
     y_max = max(100.0, math.ceil(max(v for _, v in pts) / 10) * 10)
     frame = _TimeFrame(pts[0][0], pts[-1][0], y_max, unit="%")
     frame.axes(7)
@@ -148,12 +151,14 @@ def occupancy_series_chart(series: Sequence[dict[str, Any]]) -> Markup:
     return frame.svg(label, len(pts))
 
 
-def ward_chart(ward: str, rows: Sequence[dict[str, Any]]) -> Markup:
+def ward_chart(
+    ward: str, rows: Sequence[dict[str, Any]], has_data: Mapping[str, bool] | None = None
+) -> Markup:
     """One ward's midnight census per day against its beds (a step line: closures show)."""
     pts = [(_day(r["sim_date"]), float(r["occupancy_end"])) for r in rows]
     beds = [(_day(r["sim_date"]), float(r["beds"])) for r in rows]
     if not pts:
-        return Markup('<p class="muted">No days for this ward in the window.</p>')
+        return empty_state("daily", has_data)
     top = max(v for _, v in pts + beds)
     y_max = _top(top * 1.1)
     frame = _TimeFrame(
@@ -168,7 +173,9 @@ def ward_chart(ward: str, rows: Sequence[dict[str, Any]]) -> Markup:
 
 
 def ed_forecast_chart(
-    actual: Sequence[dict[str, Any]], forecast: Sequence[dict[str, Any]]
+    actual: Sequence[dict[str, Any]],
+    forecast: Sequence[dict[str, Any]],
+    has_data: Mapping[str, bool] | None = None,
 ) -> Markup:
     """ED arrivals per day, the forecast made for each day and the path ahead, with the 80 % and
     95 % prediction bands."""
@@ -176,7 +183,7 @@ def ed_forecast_chart(
             if a.get("arrivals") is not None]  # fmt: skip
     fc = [(_day(f["target_date"]), f) for f in forecast]
     if not seen and not fc:
-        return Markup('<p class="muted">No ED arrivals or forecasts yet: run hospital_daily.</p>')
+        return empty_state("daily", has_data)
     days = [d for d, _ in seen] + [d for d, _ in fc]
     top = max([v for _, v in seen] + [float(f["hi95"]) for _, f in fc] + [1.0])
     frame = _TimeFrame(

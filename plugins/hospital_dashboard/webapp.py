@@ -27,17 +27,14 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from . import charts, links, queries, timecharts
+from . import charts, empty, links, queries, timecharts
 from .metrics import METRICS
 
 log = logging.getLogger(__name__)
 
 TOKEN_COOKIE = "_token"  # airflow.api_fastapi.auth.managers.base_auth_manager.COOKIE_NAME_JWT_TOKEN
 PUBLIC_PATHS = frozenset({"/icon.svg"})
-NO_DATA_MESSAGE = (
-    "No data yet: run hospital_setup, then hospital_daily (trigger it or backfill a range of "
-    "days), then hospital_capacity_scenarios."
-)
+NO_DATA_MESSAGE = empty.message("capacity")  # the page's banner over an empty warehouse
 
 ICON_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" '
@@ -53,6 +50,7 @@ _templates = Environment(
     lstrip_blocks=True,
 )
 _templates.filters.update(num=charts.fmt_num, pct=charts.fmt_pct, level=charts.level)
+_templates.globals["empty_state"] = empty.empty_state
 
 app = FastAPI(
     title="Hospital Twin capacity dashboard",
@@ -208,11 +206,13 @@ DAYS_QUERY = Query(queries.DEFAULT_DAYS, ge=1, le=queries.MAX_DAYS, description=
 
 def _charts(s: dict[str, Any]) -> dict[str, Any]:
     """The page's SVG charts, drawn from the summary."""
-    curve = s["risk_curve"]
+    curve, has = s["risk_curve"], s["has_data"]
     return {
-        "series_svg": timecharts.occupancy_series_chart(s["occupancy_series"]),
-        "ed_svg": timecharts.ed_forecast_chart(s["ed"]["actual"], s["ed"]["forecast"]),
-        "ward_svgs": {w: timecharts.ward_chart(w, rows) for w, rows in s["ward_series"].items()},
+        "series_svg": timecharts.occupancy_series_chart(s["occupancy_series"], has),
+        "ed_svg": timecharts.ed_forecast_chart(s["ed"]["actual"], s["ed"]["forecast"], has),
+        "ward_svgs": {
+            w: timecharts.ward_chart(w, rows, has) for w, rows in s["ward_series"].items()
+        },
         "bars": {
             w["ward"]: charts.occupancy_bar(w["occupancy_end"], w["peak_occupancy"], w["beds"])
             for w in s["wards"]
@@ -222,6 +222,7 @@ def _charts(s: dict[str, Any]) -> dict[str, Any]:
             curve["configured_beds"],
             curve["recommended_beds"],
             target=s["capacity"]["risk_target"],
+            has_data=has,
         ),
     }
 

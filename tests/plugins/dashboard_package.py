@@ -10,6 +10,16 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO / "plugins") not in sys.path:
     sys.path.insert(0, str(REPO / "plugins"))
 
-from hospital_dashboard import charts, links, queries, summary, timecharts, webapp  # noqa: E402
+from hospital_dashboard import (  # noqa: E402
+    charts,
+    empty,
+    links,
+    queries,
+    summary,
+    timecharts,
+    webapp,
+)
 
-__all__ = ["REPO", "charts", "links", "queries", "summary", "timecharts", "webapp"]
+__all__ = [
+    "REPO", "charts", "empty", "links", "queries", "summary", "timecharts", "webapp",
+]  # fmt: skip

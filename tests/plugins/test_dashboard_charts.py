@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.plugins.dashboard_package import charts, timecharts
+from tests.plugins.dashboard_package import charts, empty, timecharts
 
 EVIL = "<script>alert(1)</script>"
 
@@ -60,12 +60,15 @@ def test_risk_curve_draws_the_runs_target_and_keeps_labels_inside() -> None:
     assert re.search(r'text-anchor="end">configured 330<', curve)
     assert "risk target 7.0%" in curve and 'class="target"' in curve
     assert "risk target" not in charts.risk_curve_chart(pts, {EVIL: 300}, {}, target=None)
-    assert "No risk curve" in charts.risk_curve_chart([], {}, {})
+    assert charts.risk_curve_chart([], {}, {}) == empty.empty_state("capacity")
 
 
-def test_empty_charts_say_what_to_run() -> None:
-    assert "run hospital_daily" in timecharts.occupancy_series_chart([])
-    assert "run hospital_daily" in timecharts.ed_forecast_chart([], [])
+def test_empty_charts_say_what_to_run_the_one_way() -> None:
+    days = {"daily": True, "capacity": False}
+    assert timecharts.occupancy_series_chart([]) == empty.empty_state("daily")
+    assert timecharts.ed_forecast_chart([], [], days) == empty.empty_state("daily", days)
+    assert timecharts.ward_chart("W", []) == empty.empty_state("daily")
+    assert "run hospital_capacity_scenarios." in charts.risk_curve_chart([], {}, {}, has_data=days)
 
 
 def test_levels_and_formats() -> None:
