@@ -3,9 +3,11 @@
 The domain engine only (no Airflow, no warehouse): the default hospital runs day by day with
 `day.run.run_day` for `--days` days; at `--origins` origins, every `--step` days from
 `--first` on, the capacity study predicts the next `--horizon` days from the data up to the
-origin only (recent arrivals, LOS blended from the observed ward stays, the census with its
-elapsed stays: `capacity.closed_loop.predict`), and the twin runs on. Reported, per ward and
-overall:
+origin only, as the product does (`capacity.closed_loop.predict`): arrivals from the
+forecasts the daily retrain stores on the origin (`forecast.model`, LightGBM with calendar,
+lag and last-year features, for the wards admitting 5 a day or more; `--arrivals recent`
+for the recent rate alone), LOS blended from the observed ward stays, the census with its
+elapsed stays; and the twin runs on. Reported, per ward and overall:
 
 - predicted vs realised mean midnight census (`census_error`: signed, as a fraction);
 - coverage of the 80 % and 95 % census bands over every (ward, day);
@@ -14,13 +16,19 @@ overall:
   score and the Brier score of climatology (each ward's event frequency over the origins);
 - `recommendation_spread`: per ward, the sd of the recommended beds over the origins with at
   least 90 days of history, as a fraction of its beds, averaged over wards (Monte Carlo noise
-  plus the hospital's seasons: a stable hospital keeps it small).
+  plus the hospital's seasons: a stable hospital keeps it small);
+- ED waits: the planner's predicted shares of ED admissions waiting over 4 h and 12 h for a
+  bed at the configured beds (`capacity.planner`) against the shares the twin recorded
+  (refused requests count as over both), pooled over ED admissions (`wait4_predicted`,
+  `wait4_realised`, `wait12_…`) and per ward on stderr.
 
-The arrival intensity here is the recent-rate one (the study's fallback; the forecaster is
-another stage). The twin refuses patients when a ward is full, so its census never exceeds
-the beds: the predicted census is capped at the beds for the census figures (the event
-"census reaches the beds" is the same in a loss system and in the unconstrained one).
-Last line: one JSON object.
+The default origins start at day 400: the forecaster's yearly features (month, day of year,
+same season last year) need about 400 days of history, so only then can the seasons (the
+winter flu months, the December accident peak) enter the prediction. The twin refuses
+patients when a ward is full, so its census never exceeds the beds: the predicted census is
+capped at the beds for the census figures (the event "census reaches the beds" is the same
+in a loss system and in the unconstrained one). `--history DIR` keeps the simulated days
+(simulating two years is most of the run). Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import datetime as dt
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,12 +49,19 @@ from hospital_twin.config import load_config
 BINS = np.array([0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0001])
 
 
-def score_origin(config, history, origin: dt.date, horizon: int, runs: int) -> list[dict]:
-    """Per ward: predicted vs realised census and the at-capacity event at one origin."""
+def score_origin(
+    config, history, origin: dt.date, horizon: int, runs: int, arrivals: str
+) -> list[dict]:
+    """Per ward: predicted vs realised census, the at-capacity event and the ED waits at one
+    origin."""
     real = cl.realised(history, origin, horizon)
+    waits = cl.realised_waits(history, origin, horizon).set_index("ward")
+    forecasts = cl.NO_FORECASTS if arrivals == "recent" else None
     rows = []
-    for p in cl.predict(config, history, origin, horizon, runs):
+    for p in cl.predict(config, history, origin, horizon, runs, forecasts=forecasts):
         beds = config.ward(p.ward).beds
+        at_beds = p.risk.curve.set_index("beds").loc[beds]
+        ed = waits.reindex([p.ward]).fillna(0).iloc[0]
         occ = np.minimum(p.risk.occupancy, beds)
         seen = real[real["ward"] == p.ward]["occupancy_end"].to_numpy(float)
         bands = cl.census_bands(occ)
@@ -62,6 +78,10 @@ def score_origin(config, history, origin: dt.date, horizon: int, runs: int) -> l
                 "p_full": float((p.risk.occupancy.max(axis=1) >= beds).mean()),
                 "full": float((seen >= beds).any()),
                 "recommended": p.risk.recommended_beds,
+                "source": p.arrivals.split(" (")[0],
+                "ed_admissions": int(ed["ed_admissions"]),
+                **{f"pred_{h}h": float(at_beds[f"wait_over_{h}h"]) for h in cl.WAIT_HOURS},
+                **{f"real_{h}h": int(ed[f"over_{h}h"]) for h in cl.WAIT_HOURS},
             }
         )
     return rows
@@ -76,6 +96,24 @@ def reliability(p: np.ndarray, y: np.ndarray) -> pd.DataFrame:
     )
     table.index = [f"{BINS[i]:.2f}-{min(BINS[i + 1], 1):.2f}" for i in table.index]
     return table
+
+
+def wait_shares(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per row, ED admissions and the predicted and realised counts waiting over 4 h / 12 h
+    (predicted share x admissions), to be summed over any grouping and divided (`_shares`)."""
+    n = rows["ed_admissions"]
+    cols = {"ed_admissions": n}
+    for h in cl.WAIT_HOURS:
+        cols |= {
+            f"wait{h}_predicted": rows[f"pred_{h}h"] * n,
+            f"wait{h}_realised": rows[f"real_{h}h"],
+        }
+    return pd.DataFrame(cols)
+
+
+def _shares(sums: pd.DataFrame) -> pd.DataFrame:
+    """Counts of `wait_shares`, summed per group, as shares of the group's ED admissions."""
+    return sums.drop(columns="ed_admissions").div(np.maximum(sums["ed_admissions"], 1), axis=0)
 
 
 def summarise(rows: pd.DataFrame, config) -> dict:
@@ -97,28 +135,54 @@ def summarise(rows: pd.DataFrame, config) -> dict:
         "brier_climatology": float(((clim - rows["full"]) ** 2).mean()),
         "origins": int(rows["origin"].nunique()),
         "recommendation_spread": float((spread["sd"] / spread["beds"]).mean()),
+        **_shares(wait_shares(rows).sum().to_frame().T).iloc[0].to_dict(),
         "reliability": table.reset_index(names="bin").to_dict("records"),
     }
+
+
+def load_or_simulate(config, days: int, folder: Path | None) -> cl.History:
+    """The simulated days: kept in `folder` when given (the same profile and days only)."""
+    if folder is not None and (folder / "census.parquet").exists():
+        history = cl.History.load(folder)
+        if len(history.days) != days or history.days[0] != config.simulation.start_date:
+            raise SystemExit(f"{folder}: holds {len(history.days)} days, not the {days} asked")
+        return history
+    history = cl.simulate(config, days)
+    if folder is not None:
+        history.save(folder)
+    return history
 
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="default")
-    ap.add_argument("--days", type=int, default=393, help="days simulated (>= a year)")
-    ap.add_argument("--first", type=int, default=56, help="day index of the first origin")
+    ap.add_argument("--days", type=int, default=737, help="days simulated (>= a year)")
+    ap.add_argument("--first", type=int, default=400, help="day index of the first origin")
     ap.add_argument("--step", type=int, default=28)
     ap.add_argument("--origins", type=int, default=12)
     ap.add_argument("--horizon", type=int, default=28)
     ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument(
+        "--arrivals",
+        choices=["forecast", "recent"],
+        default="forecast",
+        help="the product's (stored forecasts, else recent rate) or recent rate only",
+    )
+    ap.add_argument("--history", type=Path, help="folder keeping the simulated days: "
+                    "read if there, else written (re-score without re-simulating)")  # fmt: skip
     args = ap.parse_args(argv)
     config = load_config(args.profile)
     t0 = time.perf_counter()
-    history = cl.simulate(config, args.days)
+    history = load_or_simulate(config, args.days, args.history)
     sim_s = time.perf_counter() - t0
     starts = [args.first + i * args.step for i in range(args.origins)]
     origins = [history.days[i] for i in starts if i + args.horizon < len(history.days)]
     rows = pd.DataFrame(
-        [r for o in origins for r in score_origin(config, history, o, args.horizon, args.runs)]
+        [
+            r
+            for o in origins
+            for r in score_origin(config, history, o, args.horizon, args.runs, args.arrivals)
+        ]
     )
     out = summarise(rows, config)
     per_ward = rows.groupby("ward").agg(
@@ -132,6 +196,7 @@ def main(argv: list[str] | None = None) -> dict:
         rec_sd=("recommended", "std"),
     )
     per_ward["error"] = per_ward["predicted"] / per_ward["realised"] - 1
+    per_ward = per_ward.join(_shares(wait_shares(rows).groupby(rows["ward"]).sum()))
     print(per_ward.round(3).to_string(), file=sys.stderr)
     print(pd.DataFrame(out["reliability"]).round(3).to_string(), file=sys.stderr)
     out |= {"days": args.days, "simulate_seconds": round(sim_s, 1),

@@ -4,10 +4,11 @@ origin only, let the twin run on, and compare.
 No real hospital knows the truth; the twin does. `simulate` runs the hospital day by day with
 `day.run.run_day` (pure, no services) and keeps what the warehouse would hold; `predict`
 makes the capacity study's prediction at an origin from those data only (arrival intensity
-from the recent arrivals, LOS blended from the observed ward stays, the census in bed with
-its elapsed stays), exactly as `tasks.capacity` does from the warehouse; `realised` is what
-happened next. The benchmark (`benchmarks/bench_calibration.py`) and the closed-loop tests
-score the two.
+from the forecasts the daily retrain would have stored on the origin, else the recent
+arrivals; LOS blended from the observed ward stays; the census in bed with its elapsed
+stays), exactly as `tasks.forecast` and `tasks.capacity` do through the warehouse;
+`realised` and `realised_waits` are what happened next (midnight census, ED waits). The
+benchmark (`benchmarks/bench_calibration.py`) and the closed-loop tests score the two.
 """
 
 from __future__ import annotations
@@ -15,21 +16,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from hospital_twin.capacity import inputs
+from hospital_twin.capacity import inputs, observed
 from hospital_twin.capacity.los_fit import LosEstimate, from_config
 from hospital_twin.capacity.montecarlo import ArrivalIntensity
-from hospital_twin.capacity.observed import arrival_history, census_elapsed, ward_stays
 from hospital_twin.capacity.study import WardRisk, ward_risk
 from hospital_twin.config import HospitalConfig, Scenario
 from hospital_twin.day import flow, visits
 from hospital_twin.day.run import run_day
+from hospital_twin.forecast import model, retrain
 from hospital_twin.setup import illness, population, schedules, workforce
 
 FRAMES = ("admissions", "moves", "discharges", "ward_day")
+NO_FORECASTS = pd.DataFrame(columns=["stream", "method", "origin_date", "target_date"])
 
 
 @dataclass
@@ -50,6 +53,26 @@ class History:
     @property
     def days(self) -> list[dt.date]:
         return sorted(self.census)
+
+    def save(self, folder: Path) -> None:
+        """Write the frames and the daily censuses as parquet files under `folder` (a long
+        simulation is kept, so a benchmark can be re-scored without re-running the days)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in FRAMES:
+            self.upto(name).to_parquet(folder / f"{name}.parquet")
+        census = [c.assign(census_date=d) for d, c in sorted(self.census.items())]
+        pd.concat(census, ignore_index=True).to_parquet(folder / "census.parquet")
+
+    @classmethod
+    def load(cls, folder: Path) -> History:
+        """The history `save` wrote."""
+        history = cls()
+        for name in FRAMES:
+            history.frames[name] = [pd.read_parquet(folder / f"{name}.parquet")]
+        census = pd.read_parquet(folder / "census.parquet")
+        for day, frame in census.groupby("census_date"):
+            history.census[pd.Timestamp(day).date()] = frame.drop(columns="census_date")
+        return history
 
 
 def simulate(
@@ -110,10 +133,25 @@ def observed_inputs(history: History, origin: dt.date) -> dict[str, pd.DataFrame
     """The study's inputs as of `origin`, from the data up to it only."""
     adm, moves = history.upto("admissions", origin), history.upto("moves", origin)
     return {
-        "stays": ward_stays(adm, moves, history.upto("discharges", origin), origin),
-        "census": census_elapsed(history.census[origin], moves, origin),
-        "history": arrival_history(adm, moves, origin, inputs.RECENT_DAYS),
+        "stays": observed.ward_stays(adm, moves, history.upto("discharges", origin), origin),
+        "census": observed.census_elapsed(history.census[origin], moves, origin),
+        "history": observed.arrival_history(adm, moves, origin, inputs.RECENT_DAYS),
     }
+
+
+def stored_forecasts(config: HospitalConfig, history: History, origin: dt.date) -> pd.DataFrame:
+    """The ward streams' `ml.forecast` rows the daily retrain leaves on `origin`, from the data
+    up to it: the calls of `tasks.forecast.retrain_forecaster` (stream series, model or
+    seasonal-naive fallback, stored rows) without its I/O. Made on the origin day, they are
+    what `capacity_latest_forecasts.sql` gives the study from that origin."""
+    frame = observed.admission_streams(history.upto("admissions", origin), origin)
+    horizon, min_history = config.forecast.horizon_days, config.forecast.min_history_days
+    rows = [NO_FORECASTS]
+    for name, s in retrain.stream_series(frame).items():
+        result = model.forecast_or_fallback(s, horizon, min_history, config)
+        version = result.forecaster.version if result.forecaster else f"seasonal-naive-{origin}"
+        rows.append(retrain.forecast_rows(origin, name, result, version))
+    return pd.concat(rows, ignore_index=True)
 
 
 def predict(
@@ -124,12 +162,18 @@ def predict(
     runs: int,
     scenario: Scenario | None = None,
     los_override: dict[str, LosEstimate] | None = None,
+    forecasts: pd.DataFrame | None = None,
 ) -> list[Prediction]:
-    """The capacity study's prediction per ward at `origin` (the baseline scenario)."""
+    """The capacity study's prediction per ward at `origin` (the baseline scenario).
+
+    Arrivals as the product takes them: the forecasts the daily retrain stored on the origin
+    (`stored_forecasts`, computed unless given; pass `NO_FORECASTS` for the recent-rate
+    fallback alone), else the recent admissions."""
     seen = observed_inputs(history, origin)
-    empty = pd.DataFrame(columns=["stream", "method", "origin_date", "target_date"])
+    if forecasts is None:
+        forecasts = stored_forecasts(config, history, origin)
     frame, sources = inputs.study_intensity(
-        config, origin, horizon, seen["stays"], empty, seen["history"]
+        config, origin, horizon, seen["stays"], forecasts, seen["history"]
     )
     scenario = scenario or Scenario(name="baseline")
     out = []
@@ -163,6 +207,27 @@ def realised(history: History, origin: dt.date, horizon: int) -> pd.DataFrame:
     dates = pd.to_datetime(wd["sim_date"]).dt.date
     last = origin + dt.timedelta(days=horizon)
     return wd[(dates > origin) & (dates <= last)][["sim_date", "ward", "beds", "occupancy_end"]]
+
+
+WAIT_HOURS = (4, 12)  # the NHS's 4-hour and 12-hour standards (planner.PLANNER_COLUMNS)
+
+
+def realised_waits(history: History, origin: dt.date, horizon: int) -> pd.DataFrame:
+    """Per requested ward, the ED admissions of the `horizon` days after `origin` and how many
+    waited over 4 h and over 12 h for a bed (`over_4h`, `over_12h`). A request refused
+    (after `flow.max_wait_hours`, or still waiting at midnight) never got a bed: it counts
+    as waiting over both."""
+    adm = history.upto("admissions")
+    dates = pd.to_datetime(adm["sim_date"]).dt.date
+    last = origin + dt.timedelta(days=horizon)
+    ed = adm[(dates > origin) & (dates <= last) & (adm["source"] == "ED")]
+    refused = ed["status"] == "refused"
+    flags = {f"over_{h}h": refused | (ed["wait_hours"] > h) for h in WAIT_HOURS}
+    frame = pd.DataFrame({"ward": ed["requested_ward"], **flags})
+    out = frame.groupby("ward").agg(
+        ed_admissions=("ward", "size"), **{k: (k, "sum") for k in flags}
+    )
+    return out.reset_index()
 
 
 def truth_los(config: HospitalConfig) -> dict[str, float]:

@@ -45,8 +45,8 @@ def study_intensity(
     forecasts: pd.DataFrame,
     history: pd.DataFrame,
 ) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
-    """Arrival intensity per ward and day after `origin` (ward, date, mean, nb_size), and per
-    ward the sources of its arrivals and LOS, in words."""
+    """Arrival intensity per ward and day after `origin` (ward, date, mean, nb_size, level_cv),
+    and per ward the sources of its arrivals and LOS, in words."""
     dates = pd.date_range(origin + dt.timedelta(days=1), periods=horizon_days, freq="D")
     frames, sources = [], {}
     for ward in config.wards:
@@ -60,6 +60,7 @@ def study_intensity(
                     "date": arrivals.dates,
                     "mean": arrivals.mean,
                     "nb_size": arrivals.nb_size,
+                    "level_cv": arrivals.level_cv,
                 }
             )
         )

@@ -41,6 +41,15 @@ def moment_nb_size(counts: np.ndarray) -> float:
     return mean**2 / (var - mean) if var > mean > 0 else np.inf
 
 
+def level_cv(counts: np.ndarray) -> float:
+    """Relative standard error of the mean of daily counts: how uncertain a level estimated
+    from them is (0 without arrivals or with a single day)."""
+    mean = counts.mean() if len(counts) else 0.0
+    if mean <= 0 or len(counts) < 2:
+        return 0.0
+    return float(counts.std(ddof=1) / np.sqrt(len(counts)) / mean)
+
+
 def ward_intensity(
     config: HospitalConfig,
     ward: str,
@@ -49,24 +58,35 @@ def ward_intensity(
     forecasts: pd.DataFrame,
     history: pd.DataFrame,
 ) -> tuple[pd.DataFrame, str]:
-    """(date, mean, and nb_size or lo80/hi80) per day of `dates`, and a line naming the source.
+    """(date, mean, nb_size or lo80/hi80, level_cv) per day of `dates`, and a line naming the
+    source.
 
     `forecasts`: the latest forecast rows per stream (stream, method, origin_date, target_date,
     mean, lo80, hi80); `history`: recent bed requests per day and requested ward (sim_date,
     requested_ward, arrivals; days without a request for the ward are absent).
+
+    `level_cv` is the uncertainty of the level, one factor per Monte Carlo run shared by every
+    day of the horizon: the recent mean is estimated from a few weeks of counts, and so is
+    the forecaster's level (its offset is the mean of the last `level_window` = 28 days, the
+    window `history` covers), so its standard error moves the whole horizon together. Left
+    out, a small ward's rate (one admission a day: ±19 % from 28 days) was taken as known.
     """
+    days = history["sim_date"].nunique()
+    counts = history.loc[history["requested_ward"] == ward, "arrivals"].to_numpy(float)
+    counts = np.concatenate([counts, np.zeros(max(days - len(counts), 0))])
+    cv = level_cv(counts) if days >= MIN_HISTORY_DAYS else 0.0
     stream = f"admissions:{ward}"
     mine = forecasts[forecasts["stream"] == stream]
     if not mine.empty and (mine["method"] != "seasonal_naive").all():
         method, origin = mine["method"].iloc[0], mine["origin_date"].iloc[0]
-        return extend_forecast(mine, dates), f"forecast {stream} ({method}, origin {origin})"
-    days = history["sim_date"].nunique()
+        frame = extend_forecast(mine, dates).assign(level_cv=cv)
+        return frame, f"forecast {stream} ({method}, origin {origin})"
     if days >= MIN_HISTORY_DAYS:
-        counts = history.loc[history["requested_ward"] == ward, "arrivals"].to_numpy(float)
-        counts = np.concatenate([counts, np.zeros(days - len(counts))])
         mean = counts.mean()
-        frame = pd.DataFrame({"date": dates, "mean": mean, "nb_size": moment_nb_size(counts)})
+        frame = pd.DataFrame(
+            {"date": dates, "mean": mean, "nb_size": moment_nb_size(counts), "level_cv": cv}
+        )
         return frame, f"recent admissions ({days} days, mean {mean:.2f}/day)"
     rate = steady_rate(config, ward, los)
-    frame = pd.DataFrame({"date": dates, "mean": rate, "nb_size": np.inf})
+    frame = pd.DataFrame({"date": dates, "mean": rate, "nb_size": np.inf, "level_cv": 0.0})
     return frame, f"configured steady state at {config.simulation.warmup_occupancy:.0%} occupancy"

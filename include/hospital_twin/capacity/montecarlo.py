@@ -66,13 +66,17 @@ class ArrivalIntensity:
 
     @classmethod
     def from_forecast(
-        cls, forecast: pd.DataFrame, share: float = 1.0, level_cv: float = 0.0
+        cls, forecast: pd.DataFrame, share: float = 1.0, level_cv: float | None = None
     ) -> ArrivalIntensity:
-        """From a forecast frame (date, mean, and nb_size or lo80/hi80) times a ward `share`.
+        """From a forecast frame (date, mean, and nb_size or lo80/hi80; optionally level_cv)
+        times a ward `share`; `level_cv` defaults to the frame's column, else 0.
 
         Without an `nb_size` column the NB size is matched to the 80 % interval's width:
         sd = (hi80 - lo80) / (2 z_0.9), size = mean² / (sd² - mean) (Poisson if sd² <= mean).
         """
+        if level_cv is None:
+            has = "level_cv" in forecast and len(forecast)
+            level_cv = float(forecast["level_cv"].iloc[0]) if has else 0.0
         mean = forecast["mean"].to_numpy(dtype=float)
         if "nb_size" in forecast:
             size = forecast["nb_size"].to_numpy(dtype=float)

@@ -88,6 +88,17 @@ def arrival_history(
     return counts.reset_index()
 
 
+def admission_streams(admissions: pd.DataFrame, origin: dt.date) -> pd.DataFrame:
+    """(stream, sim_date, arrivals) of the ward streams `admissions:<requested ward>` up to the
+    origin: bed requests by the ward wanted, refused ones too, as the daily retrain reads them
+    (`sql/queries/arrivals_per_stream.sql`; days without a request are absent)."""
+    dates = pd.to_datetime(admissions["sim_date"]).dt.date
+    mine = admissions[dates <= origin].assign(sim_date=dates[dates <= origin])
+    counts = mine.groupby(["requested_ward", "sim_date"]).size().rename("arrivals").reset_index()
+    stream = "admissions:" + counts.pop("requested_ward")
+    return counts.assign(stream=stream)[["stream", "sim_date", "arrivals"]]
+
+
 def _stack(parts: list[tuple[pd.DataFrame, list[str]]], names: list[str]) -> pd.DataFrame:
     """The chosen columns of each frame, renamed to `names`, one under the other."""
     return pd.concat([f[cols].set_axis(names, axis=1) for f, cols in parts], ignore_index=True)
