@@ -175,4 +175,10 @@ def test_trigger_form_refuses_an_out_of_range_value_instead_of_clamping_it(
         dialog.get_by_role("button", name="Trigger").last.click()
         expect(page.get_by_text("Failed to Trigger Dag")).to_be_visible(timeout=30_000)
         chromium.screenshot(page, "views-trigger-form-refused", full_page=False)
+        # The toast only says "Bad Request"; the form's alert, above its fields, names the field
+        # and the limit (README, Troubleshooting).
+        alert = dialog.locator("[data-testid=error-alert]")
+        expect(alert).to_contain_text("param risk_target: 2 is greater than the maximum of 0.5")
+        alert.scroll_into_view_if_needed()
+        chromium.screenshot(page, "views-trigger-form-refused-detail", full_page=False)
     assert api.get(runs, limit=1)["total_entries"] == before, "no run may exist"
