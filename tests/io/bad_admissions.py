@@ -20,6 +20,7 @@ import psycopg
 from hospital_twin.contracts import ADMISSION_COLUMNS
 from hospital_twin.io import ingest, manifest
 from hospital_twin.io.lake import Lake
+from tests.support import dimensions
 
 DAY = dt.date(2024, 2, 1)
 OTHER_DAY = dt.date(2024, 1, 31)
@@ -48,8 +49,18 @@ def good_frame(n: int = 5, day: dt.date = DAY, first: int = 1) -> pd.DataFrame:
     })[ADMISSION_COLUMNS]  # fmt: skip
 
 
+def seed_references(conn: psycopg.Connection) -> None:
+    """The days, wards, people and staff of REFS as dimension rows: what the facts' foreign keys
+    need for a valid file to load (the ingest checks REFS, the warehouse its dimensions)."""
+    dimensions.seed(
+        conn, days=[OTHER_DAY, DAY], wards=REFS.wards, person_ids=REFS.person_ids,
+        staff_ids=REFS.staff_ids,
+    )  # fmt: skip
+
+
 def stage(conn: psycopg.Connection, lake: Lake, frame: pd.DataFrame, day: dt.date = DAY) -> None:
     """Write the batch file and its manifest as simulate_flow does, and commit the record."""
+    seed_references(conn)
     frame.to_csv(lake.admissions(day), index=False)
     manifest.write_manifest(conn, lake.admissions(day), day)
     conn.commit()

@@ -10,7 +10,7 @@ import pytest
 from hospital_twin.io import manifest
 from hospital_twin.io.ingest import IngestError, ingest_admissions
 from hospital_twin.io.lake import Lake
-from tests.io.bad_admissions import DAY, REFS, good_frame
+from tests.io.bad_admissions import DAY, REFS, good_frame, seed_references
 
 pytestmark = pytest.mark.integration
 
@@ -22,6 +22,7 @@ def lake(tmp_path) -> Lake:
 
 def stage(dw, lake: Lake, frame: pd.DataFrame, day: dt.date = DAY) -> None:
     """Write the batch file and its manifest as simulate_flow does, and commit the record."""
+    seed_references(dw)
     frame.to_csv(lake.admissions(day), index=False)
     manifest.write_manifest(dw, lake.admissions(day), day)
     dw.commit()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import psycopg
 import pytest
 
 from hospital_twin.io import migrations
+from tests.support import dimensions
 
 pytestmark = pytest.mark.integration
 PSEUDONYM = "SELECT patient_pseudonym FROM mart.admissions_pseudonymised WHERE admission_id = %s"
 
 
 def _admit(conn: psycopg.Connection, person_id: int) -> None:
+    dimensions.seed(conn, days=[dt.date(2024, 1, 1)], wards=["Medicine"], person_ids=[person_id])
     conn.execute(
         "INSERT INTO dw.fact_admission (admission_id, person_id, sim_date, arrival_time, "
         "triage_level, department, source, requested_ward, status, wait_hours) VALUES "

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from hospital_twin.contracts import ED_STREAM
 from hospital_twin.io import warehouse
+from tests.support import dimensions
 
 SEED_DAYS = [date(2099, 12, 25) + timedelta(days=i) for i in range(7)]
 SEED_RUN_CREATED = datetime(2099, 12, 31, 12, 0, tzinfo=UTC)
@@ -104,6 +105,7 @@ def seed_dashboard_rows(conn, tag: str) -> dict:
     dashboard must show."""
     exp = seed_expectations(tag)
     last = SEED_DAYS[-1]
+    dimensions.seed(conn, days=SEED_DAYS, wards=exp["wards"], person_ids=_dashboard_people())
     ward_days = []
     for i, day in enumerate(SEED_DAYS):
         for ward, (beds, occ_last) in exp["wards"].items():
@@ -172,8 +174,17 @@ def seed_dashboard_rows(conn, tag: str) -> dict:
     return exp
 
 
+def _dashboard_people() -> list[int]:
+    """The person ids the seeded facts name (dimension rows for the facts' foreign keys)."""
+    pipeline = [
+        900_001_000 + 100 * i + n for i in range(len(ED_ACTUAL)) for n in range(ED_ACTUAL[i])
+    ]
+    return [*range(900_000_000, 900_000_005), 900_000_100, 900_000_101, *pipeline]
+
+
 def delete_dashboard_rows(conn, tag: str) -> None:
-    """Remove everything seed_dashboard_rows inserted (the run cascades to its curves)."""
+    """Remove everything seed_dashboard_rows inserted (the run cascades to its curves), and the
+    dimension rows it added that no fact names any more."""
     like = f"HTT {tag} %"
     with conn.transaction():
         conn.execute("DELETE FROM capacity.run WHERE run_id LIKE %s", (f"htt-{tag}%",))
@@ -181,6 +192,7 @@ def delete_dashboard_rows(conn, tag: str) -> None:
         conn.execute("DELETE FROM dw.fact_visit WHERE visit_id LIKE %s", (f"htt-{tag}-v%",))
         conn.execute("DELETE FROM dw.fact_discharge WHERE admission_id LIKE %s", (f"htt-{tag}-a%",))
     conn.commit()
+    dimensions.remove(conn, days=SEED_DAYS, wards=seed_wards(tag), person_ids=_dashboard_people())
 
 
 # --- the rest of the dashboard: a second capacity run, the ED forecast, pipeline health -------
@@ -204,6 +216,7 @@ def seed_pipeline_rows(conn, tag: str) -> dict:
     published and landed, rejects and the day's completion; returns what the dashboard must show.
     Call after seed_dashboard_rows with the same tag."""
     exp = seed_expectations(tag)
+    dimensions.seed(conn, days=SEED_DAYS, wards=exp["wards"], person_ids=_dashboard_people())
     older = f"htt-{tag}-older"
     _insert(conn, "capacity.run", [{"run_id": older, "origin_date": SEED_DAYS[-2],
             "params": json.dumps(OLDER_RUN_PARAMS),
@@ -305,3 +318,4 @@ def delete_pipeline_rows(conn, tag: str) -> None:
         conn.execute("DELETE FROM stream.rejects WHERE msg_key = %s", (f"htt-{tag}",))
         conn.execute("DELETE FROM meta.ingest_rejects WHERE file_name LIKE %s", (f"htt-{tag}-%",))
     conn.commit()
+    dimensions.remove(conn, days=days, person_ids=_dashboard_people())

@@ -19,7 +19,13 @@ from hospital_twin.setup.population import (
     dates_whole_years_before,
     generate_population,
 )
-from hospital_twin.setup.sa_ids import make_sa_ids, sa_id_matches, validate_sa_id
+from hospital_twin.setup.sa_ids import (
+    ID_ROLLS,
+    ID_SEQUENCES_PER_SEX,
+    make_sa_ids,
+    sa_id_matches,
+    validate_sa_id,
+)
 
 CONFIG = load_config("small")
 N = 20_000
@@ -99,12 +105,50 @@ def test_more_people_than_sequence_numbers_on_one_birthday_fails_clearly():
         make_sa_ids(stream(1, None, "t"), birth, np.zeros(5001, bool))
 
 
-def test_separate_sequence_blocks_never_collide():
-    birth = np.full(2000, np.datetime64("1985-02-01"))
-    male = np.zeros(2000, bool)
-    a = make_sa_ids(stream(1, None, "a"), birth, male, block=0, blocks=2)
-    b = make_sa_ids(stream(1, None, "b"), birth, male, block=1, blocks=2)
-    assert not set(a) & set(b)
+def test_separate_rolls_never_collide():
+    birth = np.full(200, np.datetime64("1985-02-01"))
+    male = np.zeros(200, bool)
+    ids = [make_sa_ids(stream(1, None, r), birth, male, roll=r) for r in ID_ROLLS]
+    assert len(set().union(*map(set, ids))) == 600
+
+
+def test_roll_ranges_are_disjoint_and_cover_every_sequence_number():
+    numbers = sorted(n for r in ID_ROLLS.values() for n in r)
+    assert numbers == list(range(ID_SEQUENCES_PER_SEX))
+
+
+def test_an_unknown_roll_is_refused_by_name():
+    with pytest.raises(ValueError, match="roll: 'visitors'"):
+        make_sa_ids(
+            stream(1, None, "t"), np.array(["1990-01-01"], "datetime64[D]"), [True], roll="visitors"
+        )
+
+
+def test_a_roll_full_on_one_birthday_fails_clearly_naming_the_roll():
+    birth = np.full(251, np.datetime64("1990-06-15"))
+    with pytest.raises(ValueError, match="more than 250 people of the staff roll"):
+        make_sa_ids(stream(1, None, "t"), birth, np.zeros(251, bool), roll="staff")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.dates(dt.date(1920, 1, 1), dt.date(2010, 12, 31)), min_size=1, max_size=60),
+    st.lists(st.booleans(), min_size=60, max_size=60),
+    st.integers(0, 2**32),
+)
+def test_ids_of_the_three_rolls_are_valid_matching_and_never_shared(births, males, seed):
+    """Same birth dates and sexes, each roll drawn from its own stream (as setup does): the
+    numbers are valid, encode the date and sex, and no number appears on two rolls."""
+    birth = np.array(births * 3, "datetime64[D]")
+    male = np.array(males[: len(births)] * 3)
+    issued = []
+    for roll in ID_ROLLS:
+        ids = make_sa_ids(stream(seed, None, f"{roll}.sa_id"), birth, male, roll=roll)
+        sexes = np.where(male, "M", "F")
+        assert validate_sa_id(ids).all() and sa_id_matches(ids, birth, sexes).all()
+        assert ids.is_unique
+        issued.append(set(ids))
+    assert not (issued[0] & issued[1] or issued[0] & issued[2] or issued[1] & issued[2])
 
 
 @settings(max_examples=60, deadline=None)

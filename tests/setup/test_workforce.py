@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hospital_twin.config import load_config
-from hospital_twin.setup.population import age_on
+from hospital_twin.setup.population import age_on, generate_population
 from hospital_twin.setup.sa_ids import validate_sa_id
 from hospital_twin.setup.workforce import (
     ADMIN_DEPARTMENT,
@@ -98,6 +98,23 @@ def test_admin_and_support_work_in_administration_and_clinicians_on_the_wards(st
 def test_staff_and_reserve_ids_are_valid_and_never_collide(staff, reserve):
     ids = pd.concat([staff["sa_id"], reserve["sa_id"]])
     assert validate_sa_id(ids).all() and ids.is_unique
+    assert (staff["id_roll"] == "staff").all() and (reserve["id_roll"] == "reserve").all()
+
+
+def test_no_staff_or_reserve_id_is_a_population_members():
+    """The whole small setup (50,000 people, staff, reserve): no number on two rolls."""
+    people = generate_population(CONFIG)
+    staff, reserve = generate_staff(CONFIG), generate_reserve_pool(CONFIG)
+    everyone = pd.concat([people["sa_id"], staff["sa_id"], reserve["sa_id"]])
+    assert everyone.is_unique, everyone[everyone.duplicated()].tolist()[:5]
+
+
+def test_hires_keep_their_reserve_number_and_roll(evolved, reserve):
+    snapshots, _ = evolved
+    last = list(snapshots.values())[-1]
+    hired = last[last["id_roll"] == "reserve"]
+    assert len(hired) and hired["sa_id"].isin(reserve["sa_id"]).all()
+    assert not last.loc[last["id_roll"] == "staff", "sa_id"].isin(reserve["sa_id"]).any()
 
 
 def test_reserve_pool_has_configured_size_and_is_not_yet_hired(reserve):

@@ -19,9 +19,11 @@ from hospital_twin.day import flow
 from hospital_twin.day.run import run_day
 from hospital_twin.io import warehouse
 from hospital_twin.io.lake import Lake, write_parquet
+from hospital_twin.setup.calendar import calendar
+from hospital_twin.setup.reference import wards_frame
 from hospital_twin.tasks import daily
 from hospital_twin.tasks.setup import ILLNESS, PEOPLE, SETUP_STATE, read_people, schedule_for_day
-from tests.support import factories
+from tests.support import dimensions, factories
 
 pytestmark = pytest.mark.integration
 CONFIG = load_config("small", population={"size": 3000})
@@ -30,10 +32,15 @@ NEXT = DAY + dt.timedelta(days=1)
 
 
 @pytest.fixture
-def lake(tmp_path) -> Lake:
-    """The setup's outputs the daily run reads: population, illness profiles, schedules."""
+def lake(tmp_path, dw) -> Lake:
+    """The setup's outputs the daily run reads: population, illness profiles, schedules (and
+    the dimension rows the day's facts refer to)."""
     lake = Lake(tmp_path / "lake").ensure()
     people = factories.population(3000)
+    dimensions.seed(
+        dw, days=calendar(CONFIG)["date_key"], wards=wards_frame(CONFIG)["ward"],
+        person_ids=people["person_id"],
+    )  # fmt: skip
     write_parquet(people, lake.path("processed", PEOPLE))
     write_parquet(factories.illness(people), lake.path("processed", ILLNESS))
     departments = sorted({w.department for w in CONFIG.wards} | {"Emergency Room"})

@@ -137,6 +137,67 @@ def replace_tables(
         return {table: copy_frame(conn, table, frame) for table, frame in loads}
 
 
+def merge_rows(
+    conn: psycopg.Connection,
+    table: str,
+    frame: pd.DataFrame,
+    key: Sequence[str],
+    where: dict[str, object] | None = None,
+) -> int:
+    """Make the partition `where` (the whole table when None) hold exactly `frame`'s rows.
+
+    For dimensions the facts refer to: DELETE + COPY would remove every row a simulated day
+    refers to, and the foreign keys refuse that even when the same rows come straight back.
+    Instead rows missing from `frame` are deleted (refused, naming the key, if a fact refers to
+    one), rows that differ are updated by `key` and new rows inserted; unchanged rows are not
+    touched, so re-running setup with the same seed writes nothing. An empty table is COPYed.
+    Runs inside the caller's transaction. Returns the frame's row count.
+    """
+    schema, name = table.split(".")
+    target = sql.Identifier(schema, name)
+    scope, params = sql.SQL("true"), list((where or {}).values())
+    if where:
+        scope = sql.SQL(" AND ").join(sql.SQL("t.{} = %s").format(sql.Identifier(k)) for k in where)
+    exists = sql.SQL("SELECT EXISTS (SELECT FROM {} t WHERE {})").format(target, scope)
+    if not conn.execute(exists, params).fetchone()[0]:
+        return copy_frame(conn, table, frame)
+    columns = list(frame.columns)
+    stage = sql.Identifier(f"merge_{name}")
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(stage))
+    conn.execute(
+        sql.SQL("CREATE TEMP TABLE {} AS SELECT {} FROM {} WITH NO DATA").format(
+            stage, sql.SQL(", ").join(map(sql.Identifier, columns)), target
+        )
+    )
+    copy_frame(conn, f"pg_temp.merge_{name}", frame)
+    same_key = sql.SQL(" AND ").join(
+        sql.SQL("s.{0} = t.{0}").format(sql.Identifier(k)) for k in key
+    )
+    conn.execute(
+        sql.SQL("DELETE FROM {} t WHERE {} AND NOT EXISTS (SELECT FROM {} s WHERE {})").format(
+            target, scope, stage, same_key
+        ),
+        params,
+    )
+    cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+    rest = [sql.Identifier(c) for c in columns if c not in key]
+    if rest:
+        excluded = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(c) for c in rest)
+        current = sql.SQL(", ").join(sql.SQL("t.{}").format(c) for c in rest)
+        change = sql.SQL("DO UPDATE SET ({}) = ROW({}) WHERE ({}) IS DISTINCT FROM ({})").format(
+            sql.SQL(", ").join(rest), excluded, current, excluded
+        )
+    else:
+        change = sql.SQL("DO NOTHING")
+    conn.execute(
+        sql.SQL("INSERT INTO {} AS t ({}) SELECT {} FROM {} ON CONFLICT ({}) {}").format(
+            target, cols, cols, stage, sql.SQL(", ").join(map(sql.Identifier, key)), change
+        )
+    )
+    conn.execute(sql.SQL("DROP TABLE {}").format(stage))
+    return len(frame)
+
+
 def insert_rows(
     conn: psycopg.Connection, table: str, rows: Iterable[Sequence[object]], columns: Sequence[str]
 ) -> int:

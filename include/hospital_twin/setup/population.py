@@ -102,7 +102,9 @@ def generate_population(config: HospitalConfig, size: int | None = None) -> pd.D
     frame = pd.DataFrame(
         {
             "person_id": np.arange(1, n + 1, dtype=np.int64),
-            "sa_id": make_sa_ids(stream(seed, None, "population.sa_id"), birth, male),
+            "sa_id": make_sa_ids(
+                stream(seed, None, "population.sa_id"), birth, male, roll="population"
+            ),
             "first_name": first,
             "last_name": last,
             "population_group": groups,

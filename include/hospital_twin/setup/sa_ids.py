@@ -3,6 +3,12 @@
 The layout is Home Affairs': YYMMDD birth date, SSSS sequence (0000-4999 female, 5000-9999
 male), C citizenship (0 citizen, 1 permanent resident), A filler (8 since 1986), Z Luhn check
 digit. Everything is vectorised over NumPy and Arrow, so millions of IDs take well under a second.
+
+The population, the staff and the reserve pool are drawn apart (each from its own seeded stream)
+but must never share a number, so each *roll* owns a disjoint range of the sequence digits
+(`ID_ROLLS`): two numbers of different rolls differ in SSSS whatever their birth dates, and
+within a roll sequences are unique per birth date and sex. Unique by construction, with no
+roll needing to see another's draw; the warehouse enforces it too (`dw.sa_id_registry`).
 """
 
 from __future__ import annotations
@@ -17,6 +23,14 @@ from hospital_twin.setup.strings import as_arrow
 PERMANENT_RESIDENT_SHARE = 0.02
 ID_FILLER_DIGIT = 8
 ID_SEQUENCES_PER_SEX = 5000
+# Sequence numbers (per sex) each roll issues from. The population is large (seed 000: up to
+# ~110 people share a birth date and sex); staff and reserve are a few thousand over ~45 birth
+# years, so a few share one. The ranges are disjoint and cover 0..4999.
+ID_ROLLS = {
+    "population": range(0, 4500),
+    "staff": range(4500, 4750),
+    "reserve": range(4750, 5000),
+}
 
 
 def year_monthday(dates: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -37,11 +51,10 @@ def _coprime_stride(size: int) -> int:
     return stride
 
 
-def _unique_sequences(
-    rng: np.random.Generator, key: np.ndarray, block: int, blocks: int
-) -> np.ndarray:
-    """Sequence numbers unique within each key, inside block `block` of `blocks` of 0..4999."""
-    size = ID_SEQUENCES_PER_SEX // blocks
+def _unique_sequences(rng: np.random.Generator, key: np.ndarray, roll: str) -> np.ndarray:
+    """Sequence numbers unique within each key, inside the roll's range of 0..4999."""
+    sequences = ID_ROLLS[roll]
+    size = len(sequences)
     order = np.argsort(key, kind="stable")
     ks = key[order]
     new = np.empty(len(ks), bool)
@@ -51,10 +64,13 @@ def _unique_sequences(
     first = np.flatnonzero(new)
     rank = np.arange(len(ks)) - first[group]
     if len(ks) and rank.max() >= size:
-        raise ValueError(f"more than {size} people share a birth date and sex: IDs would repeat")
+        raise ValueError(
+            f"more than {size} people of the {roll} roll share a birth date and sex: "
+            "IDs would repeat"
+        )
     offset = rng.integers(0, size, len(first))
     seq = np.empty(len(ks), np.int64)
-    seq[order] = block * size + (offset[group] + rank * _coprime_stride(size)) % size
+    seq[order] = sequences.start + (offset[group] + rank * _coprime_stride(size)) % size
     return seq
 
 
@@ -74,19 +90,19 @@ def make_sa_ids(
     rng: np.random.Generator,
     birth_dates: np.ndarray | pd.Series,
     male: np.ndarray,
-    *,
-    block: int = 0,
-    blocks: int = 1,
+    roll: str = "population",
 ) -> pd.Series:
     """Valid, unique 13-digit SA ID numbers for the given birth dates and sexes.
 
-    Sequence numbers are unique per (YYMMDD, sex) within one call; callers that must not collide
-    with each other (staff and reserve pool) take different `block`s of the sequence range.
+    Sequence numbers are unique per (YYMMDD, sex) within one call and drawn from `roll`'s range
+    (`ID_ROLLS`), so numbers of different rolls never collide; one call per roll.
     """
+    if roll not in ID_ROLLS:
+        raise ValueError(f"roll: {roll!r} is not one of {sorted(ID_ROLLS)}")
     year, monthday = year_monthday(birth_dates)
     yymmdd = year % 100 * 10000 + monthday
     male = np.asarray(male, dtype=np.int64)
-    seq = _unique_sequences(rng, yymmdd * 2 + male, block, blocks) + ID_SEQUENCES_PER_SEX * male
+    seq = _unique_sequences(rng, yymmdd * 2 + male, roll) + ID_SEQUENCES_PER_SEX * male
     citizen = (rng.random(len(male)) < PERMANENT_RESIDENT_SHARE).astype(np.int64)
     body = yymmdd * 1_000_000 + seq * 100 + citizen * 10 + ID_FILLER_DIGIT
     check = (10 - _luhn_sum(body, 12, doubled_parity=1) % 10) % 10

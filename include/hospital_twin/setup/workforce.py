@@ -12,8 +12,9 @@ Administration. Each quarter staff reaching `retirement_age` retire, those with
 from the reserve pool (`reserve_pool` candidates) by the same role at the same experience level,
 or the nearest level when none is left.
 
-Names and ID numbers come from hospital_twin.setup.population; staff and reserve draw ID sequence
-numbers from separate blocks so a hired candidate never duplicates a serving member's ID.
+Names come from hospital_twin.setup.population's pools; ID numbers from setup.sa_ids, the staff
+and the reserve each on their own roll (`id_roll`), so no one's number is another's, in the
+population or the workforce. A hired candidate keeps their number and their `reserve` roll.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from hospital_twin.setup.strings import take_strings
 COLUMNS = [
     "staff_id", "sa_id", "first_name", "last_name", "sex", "birth_date", "age", "post_group",
     "role", "department", "hire_date", "years_of_service", "experience_level", "status",
+    "id_roll",
 ]  # fmt: skip
 LEVELS = ("Junior", "Mid", "Senior")
 NON_CLINICAL_GROUPS = ("Admin & Support",)
@@ -104,8 +106,11 @@ def _role_table(config: HospitalConfig, counts: dict[tuple[str, str], int]) -> p
     )
 
 
-def _people(config: HospitalConfig, roles: pd.DataFrame, kind: str, block: int) -> pd.DataFrame:
-    """Demographics, service and experience as of the simulation start for `roles` rows."""
+def _people(config: HospitalConfig, roles: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Demographics, service and experience as of the simulation start for `roles` rows.
+
+    `kind` ('staff' or 'reserve') names the random streams and the SA ID roll.
+    """
     seed, start, n = config.seed, config.simulation.start_date, len(roles)
     retire = config.workforce.retirement_age
     if (roles["min_age"] >= retire).any():
@@ -119,12 +124,11 @@ def _people(config: HospitalConfig, roles: pd.DataFrame, kind: str, block: int) 
     male = rng.random(n) >= FEMALE_SHARE
     groups = draw_groups(rng, config.population.group_shares, n)
     first, last = draw_names(stream(seed, None, f"workforce.{kind}.names"), groups, male)
-    ids = make_sa_ids(
-        stream(seed, None, f"workforce.{kind}.sa_id"), birth, male, block=block, blocks=2
-    )
+    ids = make_sa_ids(stream(seed, None, f"workforce.{kind}.sa_id"), birth, male, roll=kind)
     return pd.DataFrame(
         {
             "sa_id": ids,
+            "id_roll": take_strings(pa.array([kind]), np.zeros(n, np.int64)),
             "first_name": first,
             "last_name": last,
             "sex": take_strings(pa.array(SEXES), male.astype(np.int64)),
@@ -173,7 +177,7 @@ def generate_staff(config: HospitalConfig) -> pd.DataFrame:
         for g in config.workforce.post_groups
         for role, n in role_counts(g).items()
     }
-    staff = _people(config, _role_table(config, counts), "staff", block=0)
+    staff = _people(config, _role_table(config, counts), "staff")
     staff["staff_id"] = _ids("S", np.arange(1, len(staff) + 1))
     rng = stream(config.seed, None, "workforce.staff.departments")
     staff["department"] = _assign_departments(config, staff, rng)
@@ -193,7 +197,7 @@ def generate_reserve_pool(config: HospitalConfig) -> pd.DataFrame:
         ]
     )
     counts = dict(zip(keys, _apportion(weights, wf.reserve_pool).tolist(), strict=True))
-    reserve = _people(config, _role_table(config, counts), "reserve", block=1)
+    reserve = _people(config, _role_table(config, counts), "reserve")
     reserve["staff_id"] = _ids("R", np.arange(1, len(reserve) + 1))
     reserve["department"] = pd.Series([RESERVE_DEPARTMENT] * len(reserve), dtype="str")
     reserve["hire_date"] = pd.Series(pd.NaT, index=reserve.index, dtype=DATE_DTYPE)

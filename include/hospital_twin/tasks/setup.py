@@ -6,6 +6,12 @@ transaction, so re-running setup gives the same rows) and moves them to `process
 daily run reads them. `state/setup.json` records which profile, size and seed the twin was set
 up with: the daily run reads it. The warehouse schema must be current before setup starts:
 `load_reference` checks, and names the command to run when it is not.
+
+The dimensions the day facts refer to (dates, wards, people, staff) and the registry of issued
+SA ID numbers are *merged* by key, not deleted and copied: re-running setup with the profile
+and seed the simulated days were made with changes no row they refer to. A setup that would
+remove or re-issue such rows is refused as a whole (`SetupConflict`), naming the row and what
+to do, and the warehouse keeps the previous setup.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Sequence
 
 import pandas as pd
 import psycopg
@@ -31,8 +38,56 @@ STAFF = "staff_data.parquet"
 RESERVE = "reserve_pool.parquet"
 
 
+REMEDY = (
+    "re-run hospital_setup with the profile and seed the simulated days were made with, or "
+    "start a new warehouse (`scripts/stack reset-warehouse` drops the warehouse and the lake)"
+)
+
+
 class SetupMissing(RuntimeError):
     """The daily run needs the setup's outputs and they are not there."""
+
+
+class SetupConflict(RuntimeError):
+    """The new setup's rows contradict what the warehouse holds: simulated days refer to rows it
+    would remove, or an SA ID number would be issued twice. Nothing was changed."""
+
+
+def _load_dimensions(
+    conn: psycopg.Connection,
+    merges: list[tuple[str, pd.DataFrame, list[str], dict | None]],
+    replaces: Sequence[tuple[str, pd.DataFrame]] = (),
+    dependents: Sequence[str] = (),
+) -> dict[str, int]:
+    """One transaction: empty `dependents`, merge each (table, frame, key, partition), then
+    replace whole tables that nothing refers to. Refused keys -> `SetupConflict`.
+
+    The registry's deferred constraints are checked before the block ends (it may be a
+    savepoint of the caller's transaction), so a refusal is raised here, not at commit.
+    """
+    loaded: dict[str, int] = {}
+    try:
+        with conn.transaction():
+            warehouse.replace_tables(conn, [], dependents=dependents)
+            for table, frame, key, where in merges:
+                rows = warehouse.merge_rows(conn, table, frame, key, where)
+                loaded[table] = loaded.get(table, 0) + rows
+            for table, frame in replaces:
+                loaded[table] = warehouse.replace_rows(conn, table, frame)
+            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    except (psycopg.errors.ForeignKeyViolation, psycopg.errors.UniqueViolation,
+            psycopg.errors.ExclusionViolation) as e:  # fmt: skip
+        raise SetupConflict(_conflict_message(conn, e)) from e
+    return loaded
+
+
+def _conflict_message(conn: psycopg.Connection, e: psycopg.Error) -> str:
+    """What was refused (PostgreSQL's message and the key), the simulated days, what to do."""
+    days = conn.execute(warehouse.read_sql("queries/simulated_days.sql")).fetchone()
+    held = f"the warehouse holds {days[0]} simulated day(s)"
+    held += f" ({days[1]} to {days[2]})" if days[0] else ""
+    detail = f" ({e.diag.message_detail})" if e.diag.message_detail else ""
+    return f"setup refused: {e.diag.message_primary}{detail}; {held}; {REMEDY}"
 
 
 def load_reference(conn: psycopg.Connection, config: HospitalConfig) -> dict:
@@ -42,12 +97,12 @@ def load_reference(conn: psycopg.Connection, config: HospitalConfig) -> dict:
     caught (`migrations.MigrationsPending`, naming the command), before hours of building.
     """
     migrations.require_current(conn)
-    return warehouse.replace_tables(
+    return _load_dimensions(
         conn,
         [
-            ("dw.dim_date", calendar(config)),
-            ("dw.dim_ward", wards_frame(config)),
-            ("dw.dim_facility", facilities_frame(config)),
+            ("dw.dim_date", calendar(config), ["date_key"], None),
+            ("dw.dim_ward", wards_frame(config), ["ward"], None),
+            ("dw.dim_facility", facilities_frame(config), ["facility"], None),
         ],
     )
 
@@ -70,18 +125,31 @@ def build_population(config: HospitalConfig, lake: Lake) -> dict:
 
 
 def load_population(conn: psycopg.Connection, lake: Lake) -> dict:
-    """People, the condition catalogue and illness profiles into the warehouse, in one
-    transaction; the files then move to `processed/`, where the daily run reads them."""
+    """People (their SA ID numbers registered on the population roll), the condition catalogue
+    and illness profiles into the warehouse, in one transaction; the files then move to
+    `processed/`, where the daily run reads them."""
     people = pd.read_parquet(lake.path("batch", PEOPLE))
     profiles = pd.read_parquet(lake.path("batch", ILLNESS))
     conditions = illness.condition_catalogue()
-    loaded = warehouse.replace_tables(
+    loaded = _load_dimensions(
         conn,
         [
-            ("dw.dim_person", people[warehouse.table_columns(conn, "dw.dim_person")]),
-            ("dw.dim_condition", conditions[warehouse.table_columns(conn, "dw.dim_condition")]),
-            ("dw.person_illness", profiles[warehouse.table_columns(conn, "dw.person_illness")]),
+            (
+                "dw.sa_id_registry",
+                _issued(people, "population"),
+                ["sa_id"],
+                {"id_roll": "population"},
+            ),
+            ("dw.dim_person", people[_loaded_columns(conn, "dw.dim_person")], ["person_id"], None),
+            (
+                "dw.dim_condition",
+                conditions[_loaded_columns(conn, "dw.dim_condition")],
+                ["condition"],
+                None,
+            ),
         ],
+        replaces=[("dw.person_illness", profiles[_loaded_columns(conn, "dw.person_illness")])],
+        dependents=["dw.person_illness"],
     )
     for name in (PEOPLE, ILLNESS):
         lake.move_to_processed(lake.path("batch", name))
@@ -127,18 +195,39 @@ def load_workforce(conn: psycopg.Connection, lake: Lake) -> dict:
         snapshots.append(frame)
     quarterly = pd.concat(snapshots, ignore_index=True)
     summary = pd.read_parquet(lake.path("state", "workforce_summary.parquet"))
-    loaded = warehouse.replace_tables(
+    loaded = _load_dimensions(
         conn,
         [
-            ("dw.dim_staff", staff[warehouse.table_columns(conn, "dw.dim_staff")]),
-            ("dw.staff_quarterly", quarterly[warehouse.table_columns(conn, "dw.staff_quarterly")]),
+            *[
+                ("dw.sa_id_registry", _issued(staff[staff["id_roll"] == roll], roll), ["sa_id"],
+                 {"id_roll": roll})
+                for roll in ("staff", "reserve")
+            ],
+            ("dw.dim_staff", staff[_loaded_columns(conn, "dw.dim_staff")], ["staff_id"], None),
+        ],
+        replaces=[
+            ("dw.staff_quarterly", quarterly[_loaded_columns(conn, "dw.staff_quarterly")]),
             ("dw.workforce_summary", workforce.summary_records(summary)),
         ],
         dependents=["dw.fact_schedule"],
-    )
+    )  # fmt: skip
     for name in (STAFF, RESERVE):
         lake.move_to_processed(lake.path("batch", name))
     return loaded
+
+
+def _issued(frame: pd.DataFrame, roll: str) -> pd.DataFrame:
+    """Registry rows for the SA ID numbers in `frame`, issued on `roll` (once each: a hired
+    reserve candidate has two staff rows and one number)."""
+    ids = frame["sa_id"].drop_duplicates().reset_index(drop=True)
+    return pd.DataFrame({"sa_id": ids, "id_roll": roll})
+
+
+def _loaded_columns(conn: psycopg.Connection, table: str) -> list[str]:
+    """The table's columns that a load writes: all but those the database generates."""
+    return list(
+        warehouse.query_frame(conn, "queries/loaded_columns.sql", table.split("."))["column_name"]
+    )
 
 
 def build_schedules(config: HospitalConfig, lake: Lake) -> dict:
