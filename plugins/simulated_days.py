@@ -33,14 +33,11 @@ class SimulatedDays(CronTriggerTimetable):
 
     def __init__(self, cron: str = "0 0 * * *", *, timezone: Any = "UTC", **kwargs: Any) -> None:
         super().__init__(cron, timezone=timezone, **kwargs)
+        self.description = "One run per simulated day, made by backfills and manual runs only"
 
     @property
     def summary(self) -> str:
         return "simulated days (backfill)"
-
-    @property
-    def description(self) -> str:
-        return "One run per simulated day; days advance by backfill, never by the wall clock."
 
 
 def backwards_refusal(body: dict[str, Any]) -> str | None:

@@ -12,12 +12,13 @@ import logging
 from datetime import date
 from urllib.parse import quote
 
+from hospital_twin.contracts import DAILY_DAG_ID as DAILY_DAG
+
 log = logging.getLogger(__name__)
 
 CAPACITY_DAG = "hospital_capacity_scenarios"
-DAILY_DAG = "hospital_daily"
 CAPACITY_TASKS = ("prepare_inputs", "simulate_scenario_wards", "collect_results")
-DAILY_TASKS = ("simulate_flow", "publish_events", "await_stream_landed", "retrain_forecaster")
+DAILY_TASKS = ("simulate_day", "retrain_forecaster", "record_day")
 
 
 def _q(value: str) -> str:

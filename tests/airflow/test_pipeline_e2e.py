@@ -120,8 +120,11 @@ def test_setup_dag_loads_the_small_hospital_and_reruns_identically(api: AirflowC
 
 
 def test_scheduler_backfill_simulates_three_days_in_order(api: AirflowClient, dw) -> None:
-    api.wait_for_dag("hospital_daily")
-    backfill = api.backfill("hospital_daily", DATES[0], DATES[-1], reprocess="completed")
+    """The backfill dialog's defaults: missing runs only, forwards, the DAG's max active runs."""
+    dag = api.wait_for_dag("hospital_daily")
+    backfill = api.backfill(
+        "hospital_daily", DATES[0], DATES[-1], max_active_runs=dag["max_active_runs"]
+    )
     runs = api.wait_for_backfill(backfill, DATES, timeout=1500)
 
     assert [r["run_type"] for r in runs] == ["backfill"] * 3
@@ -181,8 +184,11 @@ def test_scheduler_backfill_simulates_three_days_in_order(api: AirflowClient, dw
     log = api.task_log("hospital_daily", second_day, "retrain_forecaster")
     assert "fallback: seasonal naive for" in log and "history too short" in log
     assert log.count("fallback:") == 1  # said once for all the streams, not once per stream
-    log = api.task_log("hospital_daily", second_day, "simulate_flow")
+    log = api.task_log("hospital_daily", second_day, "simulate_day")
     assert "census at the end of 2024-01-01" in log
+    for stage in ("::group::visits of", "::group::patient flow of", "::group::admissions ingest",
+                  "::group::events of"):  # fmt: skip
+        assert stage in log, stage
 
 
 def test_rerunning_the_backfill_leaves_identical_warehouse_contents(api: AirflowClient, dw) -> None:
@@ -200,9 +206,43 @@ def test_a_day_whose_previous_day_is_missing_fails_naming_the_date(api: AirflowC
     run = api.trigger("hospital_daily", logical_date="2024-01-10T00:00:00Z")
     with pytest.raises(RunFailed) as failed:
         api.wait_for_run("hospital_daily", run["dag_run_id"], timeout=600)
-    assert "simulate_flow" in failed.value.failed_tasks
-    log = api.task_log("hospital_daily", run["dag_run_id"], "simulate_flow")
-    assert "run hospital_daily for 2024-01-09 first" in log
+    assert failed.value.failed_tasks == ["simulate_day"]
+    log = api.task_log("hospital_daily", run["dag_run_id"], "simulate_day")
+    assert "run hospital_daily for 2024-01-04 first" in log  # the day after the last simulated
+    tis = api.task_instances("hospital_daily", run["dag_run_id"])
+    assert {t["task_id"]: t["try_number"] for t in tis}["simulate_day"] == 1  # no retry
+
+
+def test_a_date_outside_the_simulation_calendar_fails_at_once(api: AirflowClient) -> None:
+    run = api.trigger("hospital_daily", logical_date="2023-12-25T00:00:00Z")
+    with pytest.raises(RunFailed):
+        api.wait_for_run("hospital_daily", run["dag_run_id"], timeout=600)
+    log = api.task_log("hospital_daily", run["dag_run_id"], "simulate_day")
+    assert "2023-12-25 is outside the simulation calendar" in log
+
+
+def test_a_backwards_backfill_is_refused_with_the_reason(api: AirflowClient) -> None:
+    body = {
+        "dag_id": "hospital_daily",
+        "from_date": "2024-01-04T00:00:00Z",
+        "to_date": "2024-01-06T00:00:00Z",
+        "run_backwards": True,
+    }
+    existing = api.get("/api/v2/backfills", dag_id="hospital_daily", limit=100)["total_entries"]
+    for path in ("/api/v2/backfills/dry_run", "/api/v2/backfills"):
+        with pytest.raises(AirflowHTTPError) as refused:
+            api.post(path, body)
+        assert refused.value.status_code == 422
+        assert "cannot run backwards" in str(refused.value)
+    after = api.get("/api/v2/backfills", dag_id="hospital_daily", limit=100)["total_entries"]
+    assert after == existing  # nothing was created
+
+
+def test_no_run_is_ever_scheduled_for_the_wall_clock_date(api: AirflowClient) -> None:
+    dag = api.get("/api/v2/dags/hospital_daily/details")
+    assert dag["next_dagrun_logical_date"] is None and dag["timetable_periodic"]
+    runs = api.get("/api/v2/dags/hospital_daily/dagRuns", limit=1000)["dag_runs"]
+    assert not [r for r in runs if r["run_type"] == "scheduled"]
 
 
 def test_capacity_scenarios_fan_out_and_store_risk_curves(api: AirflowClient, dw) -> None:

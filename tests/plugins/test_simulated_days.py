@@ -1,0 +1,52 @@
+"""The simulated-days plugin: a timetable the scheduler never fires, and the backfill guard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from simulated_days import ForwardOnlyBackfills, SimulatedDays
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+
+async def echo(request: Request) -> JSONResponse:
+    return JSONResponse({"received": json.loads(await request.body())})
+
+
+@pytest.fixture
+def client() -> TestClient:
+    routes = [Route(p, echo, methods=["POST"]) for p in ("/api/v2/backfills", "/other")]
+    app = Starlette(routes=routes)
+    app.add_middleware(ForwardOnlyBackfills)
+    return TestClient(app)
+
+
+def test_days_are_periodic_for_backfills_but_never_scheduled() -> None:
+    timetable = SimulatedDays()
+    assert timetable.periodic and not timetable.can_be_scheduled
+    assert "backfill" in timetable.summary
+
+
+def test_a_backwards_backfill_of_the_daily_dag_is_refused_with_the_reason(client) -> None:
+    body = {"dag_id": "hospital_daily", "run_backwards": True, "from_date": "2024-01-01"}
+    response = client.post("/api/v2/backfills", json=body)
+    assert response.status_code == 422
+    assert "hospital_daily cannot run backwards" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/v2/backfills", {"dag_id": "hospital_daily", "run_backwards": False, "x": "é"}),
+        ("/api/v2/backfills", {"dag_id": "stack_smoke", "run_backwards": True}),
+        ("/other", {"dag_id": "hospital_daily", "run_backwards": True}),
+    ],
+)
+def test_other_requests_reach_airflow_with_their_body_intact(client, path, body) -> None:
+    response = client.post(path, json=body)
+    assert response.status_code == 200
+    assert response.json() == {"received": body}
