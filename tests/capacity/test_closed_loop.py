@@ -12,6 +12,7 @@ import pytest
 from hospital_twin.capacity import closed_loop as cl
 from hospital_twin.capacity import inputs
 from hospital_twin.capacity.los_fit import LosEstimate, fit_los, from_config
+from hospital_twin.capacity.planner import wait_share
 from hospital_twin.config import load_config
 
 CONFIG = load_config("default")
@@ -65,3 +66,43 @@ def test_after_7_days_the_recommendation_is_the_true_los_one_or_says_the_data_ar
         moved = abs(p.risk.recommended_beds - known[p.ward].risk.recommended_beds)
         thin = "too few stays" in p.los.model.description or p.los.data_weight == 0
         assert moved <= noise + 1 or thin, (p.ward, moved, noise, p.los.model.description)
+
+
+def test_the_study_takes_the_forecasts_the_daily_retrain_stores(history) -> None:
+    """From 56 days of history on, the wards admitting 5 a day or more are forecast by the
+    model (not the seasonal naive fallback) and the study's arrivals come from it."""
+    origin = history.days[-1]
+    stored = cl.stored_forecasts(CONFIG, history, origin)
+    modelled = set(stored.loc[stored["method"] != "seasonal_naive", "stream"])
+    assert {"admissions:Medicine", "admissions:Surgery", "admissions:ICU"} <= modelled
+    sources = {p.ward: p.arrivals for p in cl.predict(CONFIG, history, origin, 14, 200,
+                                                      forecasts=stored)}  # fmt: skip
+    assert sources["Medicine"].startswith("forecast admissions:Medicine")
+    assert sources["Palliative"].startswith("recent admissions")  # ~1 a day: no model
+
+
+def test_the_ed_wait_shares_are_those_the_twin_records(history) -> None:
+    """The planner's shares of ED admissions waiting over 4 h / 12 h, at each ward's load as
+    the twin ran it (mean census from day 30 on), against the waits the twin recorded:
+    a ward of 300 beds at three quarters full makes nobody wait; a ward of 10-20 beds at the
+    same occupancy makes one patient in twenty or more wait over 4 h, refused ones included.
+    A constant share cannot be both."""
+    start = history.days[29]
+    days = len(history.days) - 30
+    waits = cl.realised_waits(history, start, days).set_index("ward")
+    census = cl.realised(history, start, days).groupby("ward")["occupancy_end"].mean()
+    for size, wards in (("large", [w for w in CONFIG.wards if w.beds >= 200]),
+                        ("small", [w for w in CONFIG.wards if w.beds <= 20])):  # fmt: skip
+        n = waits.loc[[w.name for w in wards], "ed_admissions"]
+        for hours in cl.WAIT_HOURS:
+            seen = waits.loc[n.index, f"over_{hours}h"].sum() / n.sum()
+            shares = [
+                wait_share(hours, w.beds, np.array([census[w.name]]), cl.truth_los(CONFIG)[w.name])
+                for w in wards
+            ]
+            predicted = float(np.dot(shares, n) / n.sum())
+            if size == "large":
+                assert predicted < 0.005 and seen < 0.005, (hours, predicted, seen)
+            else:
+                assert seen > 0.02 and predicted / 2 <= seen <= predicted * 2, (
+                    hours, predicted, seen)  # fmt: skip

@@ -10,7 +10,7 @@ import pytest
 
 from hospital_twin.capacity import inputs, intensity
 from hospital_twin.capacity.los_fit import PRIOR_LOG_SD, from_config
-from hospital_twin.capacity.montecarlo import census_days
+from hospital_twin.capacity.montecarlo import ArrivalIntensity, census_days
 from hospital_twin.config import load_config
 
 ORIGIN = dt.date(2024, 3, 31)
@@ -90,6 +90,26 @@ def test_without_a_model_forecast_recent_history_then_the_steady_state_is_used(
     assert len(medicine) == 30 and medicine["date"].iloc[0] == pd.Timestamp("2024-04-01")
     if source == "recent admissions":
         assert (medicine["mean"] == 6).all()
+
+
+def test_an_estimated_rate_carries_the_standard_error_of_its_level(config) -> None:
+    """A rate read from 28 days of counts is uncertain by sd / sqrt(28) of its mean: one level
+    factor per Monte Carlo run (`ArrivalIntensity.level_cv`), for the recent rate and for the
+    forecast, whose level is the same 28-day mean; none for the configured steady state."""
+    history = _history(inputs.RECENT_DAYS).assign(arrivals=np.tile([2, 10], 14))
+    expected = np.std(np.tile([2.0, 10.0], 14), ddof=1) / np.sqrt(28) / 6
+    dates = pd.date_range("2024-04-01", periods=28, freq="D")
+    forecast = pd.DataFrame(
+        {"stream": "admissions:Medicine", "origin_date": ORIGIN, "target_date": dates,
+         "mean": 9.0, "lo80": 5.0, "hi80": 13.0, "method": "arrivals-lgbm-poisson"}
+    )  # fmt: skip
+    for forecasts in (NO_FORECAST, forecast):
+        frame, _ = inputs.study_intensity(config, ORIGIN, 30, _stays(0), forecasts, history)
+        medicine = frame[frame["ward"] == "Medicine"]
+        assert medicine["level_cv"].to_numpy() == pytest.approx(expected)
+        assert ArrivalIntensity.from_forecast(medicine).level_cv == pytest.approx(expected)
+    frame, _ = inputs.study_intensity(config, ORIGIN, 30, _stays(0), NO_FORECAST, _history(3))
+    assert (frame["level_cv"] == 0).all()
 
 
 def test_a_model_forecast_is_preferred_to_a_seasonal_naive_one(config) -> None:
