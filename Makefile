@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` (the main job) and `make test` (the test suite).
 .PHONY: run test up down status test-down lint bench
 
-run:            ## stack up, setup, a short backfill, a scenario run, URL printed
+run:            ## stack up, setup, 120 simulated days (progress bar), a capacity study, a summary table
 	bash scripts/demo
 
 test:           ## test stack up (own ports/data dir), then ruff and the whole pytest suite

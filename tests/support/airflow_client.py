@@ -215,14 +215,15 @@ class AirflowClient:
             return f"{dag_id} runs not all successful: {found}"
 
         latest = _poll(
-            lambda: self._latest_unless_failed(dag_id, dates),
+            lambda: self.latest_unless_failed(dag_id, dates),
             done=lambda latest: all(d in latest and latest[d]["state"] == "success" for d in dates),
             timeout=timeout,
             on_timeout=states,
         )
         return [latest[d] for d in dates]
 
-    def _latest_unless_failed(self, dag_id: str, dates: list[str]) -> dict[str, dict]:
+    def latest_unless_failed(self, dag_id: str, dates: list[str]) -> dict[str, dict]:
+        """The latest run of each date; RunFailed at the first failed one."""
         latest = self.latest_runs_by_date(dag_id)
         for day in dates:
             if day in latest and latest[day]["state"] == "failed":
@@ -266,7 +267,7 @@ class AirflowClient:
         dag_id, backfill_id = backfill["dag_id"], backfill["id"]
 
         def fetch() -> dict:
-            self._latest_unless_failed(dag_id, dates)
+            self.latest_unless_failed(dag_id, dates)
             return self.get(f"/api/v2/backfills/{backfill_id}")
 
         try:
