@@ -5,7 +5,7 @@ end of D-1. Two Airflow defaults fight that:
 
 - a cron schedule makes a run for today's wall-clock date (a skipped "Latest Run", a pink
   column in the grid). `SimulatedDays` is a daily timetable that backfills and manual runs use
-  but the scheduler never fires (`can_be_scheduled = False`): days advance by backfill only.
+  but the scheduler never fires: days advance by backfill only.
 - the backfill dialog offers "Run Backwards". Airflow refuses it only for DAGs with
   `depends_on_past` tasks, and those also make the dialog's default ("Missing Runs") fail with
   a 422. `ForwardOnlyBackfills` refuses a backwards backfill of such a DAG when it is created
@@ -38,6 +38,26 @@ class SimulatedDays(CronTriggerTimetable):
     @property
     def summary(self) -> str:
         return "simulated days (backfill)"
+
+    def next_dagrun_info_v2(self, *, last_dagrun_info, restriction):
+        """None for the scheduler's open-ended question (when is the next run?); the days of a
+        backfill's range, which always has an end, as the daily cron gives them.
+
+        `can_be_scheduled = False` alone is only a hint: the scheduler creates the run the
+        timetable offers when the DAG is parsed.
+        """
+        if restriction.latest is None:
+            return None
+        return super().next_dagrun_info_v2(
+            last_dagrun_info=last_dagrun_info, restriction=restriction
+        )
+
+    def next_dagrun_info(self, *, last_automated_data_interval, restriction):
+        if restriction.latest is None:
+            return None
+        return super().next_dagrun_info(
+            last_automated_data_interval=last_automated_data_interval, restriction=restriction
+        )
 
 
 def backwards_refusal(body: dict[str, Any]) -> str | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pendulum
 import pytest
+from airflow.timetables.base import TimeRestriction
 from simulated_days import ForwardOnlyBackfills, SimulatedDays
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -29,6 +31,17 @@ def test_days_are_periodic_for_backfills_but_never_scheduled() -> None:
     timetable = SimulatedDays()
     assert timetable.periodic and not timetable.can_be_scheduled
     assert "backfill" in timetable.summary
+    # The scheduler's question (no end): no run, whatever the wall clock says.
+    open_ended = TimeRestriction(earliest=pendulum.datetime(2024, 1, 1), latest=None, catchup=False)
+    assert timetable.next_dagrun_info_v2(last_dagrun_info=None, restriction=open_ended) is None
+    # A backfill's range: every day in it, at midnight UTC.
+    backfill = TimeRestriction(
+        earliest=pendulum.datetime(2024, 1, 1), latest=pendulum.datetime(2024, 1, 3), catchup=True
+    )
+    days, info = [], None
+    while info := timetable.next_dagrun_info_v2(last_dagrun_info=info, restriction=backfill):
+        days.append(info.logical_date.date().isoformat())
+    assert days == ["2024-01-01", "2024-01-02", "2024-01-03"]
 
 
 def test_a_backwards_backfill_of_the_daily_dag_is_refused_with_the_reason(client) -> None:
