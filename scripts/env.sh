@@ -8,13 +8,15 @@ HT_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HT_INSTANCE="${HT_INSTANCE:-demo}"
 # Each instance has its own ports (shifted from the demo's) and data dir, so they run side by side:
 # demo (the README's run command), test (the test suite), bench (benchmarks that drive a whole
-# stack) and faults (fault injection); another name needs HT_PORT_SHIFT (4 and up).
+# stack), faults (fault injection) and celery (tests/scale); another name needs HT_PORT_SHIFT
+# (5 and up).
 case "$HT_INSTANCE" in
   demo) _port_shift=0 ;;
   test) _port_shift="${HT_TEST_PORT_SHIFT:-1}" ;;  # a second test run beside the first: 4 and up
   bench) _port_shift=2 ;;
   faults) _port_shift=3 ;;
-  *) _port_shift="${HT_PORT_SHIFT:?HT_INSTANCE=$HT_INSTANCE needs HT_PORT_SHIFT (4 and up; 0-3 are demo, test, bench, faults)}" ;;
+  celery) _port_shift=4 ;;
+  *) _port_shift="${HT_PORT_SHIFT:?HT_INSTANCE=$HT_INSTANCE needs HT_PORT_SHIFT (5 and up; 0-4 are demo, test, bench, faults, celery)}" ;;
 esac
 
 export HT_REPO HT_INSTANCE
@@ -39,7 +41,7 @@ fi
 export AIRFLOW_HOME="$HT_HOME/airflow"
 export AIRFLOW__CORE__DAGS_FOLDER="$HT_REPO/dags"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$HT_REPO/plugins"
-export AIRFLOW__CORE__EXECUTOR=LocalExecutor
+# AIRFLOW__CORE__EXECUTOR: see the executor block below (HT_EXECUTOR).
 export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=False
@@ -71,6 +73,30 @@ export AIRFLOW_CONN_HOSPITAL_DW="postgresql://hospital_writer:${HT_WRITER_PASSWO
 # CONFWARN at ERROR; the stream processor consumes with its own group (stream_processor.py).
 export AIRFLOW_CONN_HOSPITAL_KAFKA="{\"conn_type\": \"kafka\", \"extra\": {\"bootstrap.servers\": \"$HT_KAFKA_BOOTSTRAP\"}}"
 export HT_DW_DSN="postgresql://hospital_writer:${HT_WRITER_PASSWORD:-}@127.0.0.1:$HT_PG_PORT/hospital"
+
+# --- executor (HT_EXECUTOR) -----------------------------------------------------------------
+# local (default): LocalExecutor, the scheduler runs the tasks. celery: CeleryExecutor; `stack up`
+# also starts this instance's own redis-server (127.0.0.1:HT_REDIS_PORT only, password
+# HT_REDIS_PASSWORD from secrets.env, data in $HT_HOME/redis) and HT_CELERY_WORKERS Celery
+# workers (worker1, worker2, ...; each reports its name as the task instances' hostname) with
+# HT_CELERY_CONCURRENCY task slots each. docker-compose.yaml's `celery` profile runs the same.
+export HT_EXECUTOR="${HT_EXECUTOR:-local}"
+export HT_REDIS_PORT="${HT_REDIS_PORT:-$((16379 + _port_shift))}"
+export HT_CELERY_WORKERS="${HT_CELERY_WORKERS:-2}"
+export HT_CELERY_CONCURRENCY="${HT_CELERY_CONCURRENCY:-2}"
+case "$HT_EXECUTOR" in
+  local) export AIRFLOW__CORE__EXECUTOR=LocalExecutor ;;
+  celery)
+    export AIRFLOW__CORE__EXECUTOR=CeleryExecutor
+    export AIRFLOW__CELERY__BROKER_URL="redis://:${HT_REDIS_PASSWORD:-}@127.0.0.1:$HT_REDIS_PORT/0"
+    export AIRFLOW__CELERY__RESULT_BACKEND="db+postgresql://airflow:${HT_AIRFLOW_DB_PASSWORD:-}@127.0.0.1:$HT_PG_PORT/airflow"
+    export AIRFLOW__CELERY__WORKER_CONCURRENCY="$HT_CELERY_CONCURRENCY"
+    # A task unacknowledged this long is redelivered: longer than any task here (setup: minutes).
+    export AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT=3600
+    ;;
+  *) echo "HT_EXECUTOR=$HT_EXECUTOR: expected local or celery" >&2; return 1 ;;
+esac
+# --- end of the executor block -------------------------------------------------------------
 
 export PATH="$HT_VENV/bin:$PATH"
 unset _port_shift

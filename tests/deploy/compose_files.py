@@ -21,7 +21,8 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text()
 ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 INIT_DIR = ROOT / "docker" / "postgres-init"
 
-CELERY_SERVICES = {"redis", "airflow-worker", "flower"}
+CELERY_SERVICES = {"redis", "airflow-worker-1", "airflow-worker-2", "flower"}
+CELERY_WORKERS = ["airflow-worker-1", "airflow-worker-2"]
 DEFAULT_SERVICES = {
     "postgres",
     "kafka",
@@ -39,7 +40,8 @@ IMAGE_SERVICES = sorted(
         "airflow-scheduler",
         "airflow-dag-processor",
         "airflow-triggerer",
-        "airflow-worker",
+        "airflow-worker-1",
+        "airflow-worker-2",
         "flower",
         "stream-processor",
     }
@@ -53,6 +55,7 @@ SECRETS = {
     "AIRFLOW_DB_PASSWORD",
     "HT_WRITER_PASSWORD",
     "HT_ANALYST_PASSWORD",
+    "REDIS_PASSWORD",
 }
 # `${NAME...}` but not the `$${NAME}` escape that compose hands to the container's shell.
 COMPOSE_VAR = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}")

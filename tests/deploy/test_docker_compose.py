@@ -10,6 +10,7 @@ import pytest
 
 from tests.deploy.compose_files import (
     CELERY_SERVICES,
+    CELERY_WORKERS,
     COMMON,
     COMPOSE,
     COMPOSE_TEXT,
@@ -58,7 +59,7 @@ def test_airflow_service_waits_for_init_success_and_healthy_postgres_and_kafka(n
     assert depends["kafka"] == {"condition": "service_healthy"}
 
 
-@pytest.mark.parametrize("name", ["airflow-worker", "flower"])
+@pytest.mark.parametrize("name", [*CELERY_WORKERS, "flower"])
 def test_celery_service_waits_for_healthy_redis(name):
     assert SERVICES[name]["depends_on"]["redis"] == {"condition": "service_healthy"}
 
@@ -128,8 +129,9 @@ def test_job_health_is_checked_for_this_container_host(name, job):
     assert '"$${HOSTNAME}"' in text  # escaped: the container's hostname, not the host's
 
 
-def test_redis_health_is_a_ping():
-    assert healthcheck_text("redis").endswith("redis-cli ping")
+def test_redis_health_is_an_authenticated_ping():
+    text = healthcheck_text("redis")
+    assert 'REDISCLI_AUTH="$$REDIS_PASSWORD" redis-cli ping | grep -q PONG' in text
 
 
 def test_stream_processor_healthcheck_is_valid_python_checking_process_and_warehouse():
