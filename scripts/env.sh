@@ -56,6 +56,11 @@ export AIRFLOW__API__WORKERS=1
 export AIRFLOW__API_AUTH__JWT_SECRET="${HT_JWT_SECRET:-}"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="postgresql+psycopg2://airflow:${HT_AIRFLOW_DB_PASSWORD:-}@127.0.0.1:$HT_PG_PORT/airflow"
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=30
+# Simulated days run back to back: the scheduler loops again after 0.2 s when idle (default 1 s)
+# to start a task soon after its upstream ends. A task process parses its DAG file before it
+# runs; on a loaded 2-core machine that passed Airflow's 30 s limit, so the limit is 120 s.
+export AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME="${AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME:-0.2}"
+export AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT=120
 export AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK=True
 export AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST=127.0.0.1
 export AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT="$((8974 + _port_shift * 10))"

@@ -1,4 +1,8 @@
-"""The few things every task needs from Airflow: the warehouse connection and the lake."""
+"""The few things every task needs from Airflow: the warehouse connection and the lake.
+
+Every task process parses its DAG file before it runs, so this module imports nothing heavy
+at the top (psycopg, and pandas through the lake, load when a task first asks for them).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import psycopg
+if TYPE_CHECKING:
+    import psycopg
 
-from hospital_twin.contracts import DW_CONN_ID
-from hospital_twin.io.lake import Lake
+    from hospital_twin.io.lake import Lake
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +33,16 @@ def warehouse() -> Iterator[psycopg.Connection]:
     """
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
+    from hospital_twin.contracts import DW_CONN_ID
+
     with PostgresHook(postgres_conn_id=DW_CONN_ID).get_conn() as conn:
         yield conn
 
 
 def lake() -> Lake:
     """The data lake from $HT_LAKE: where every task reads and writes its files."""
+    from hospital_twin.io.lake import Lake
+
     return Lake.from_env()
 
 
