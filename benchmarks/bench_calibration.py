@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     ap.add_argument("--history", type=Path, help="folder keeping the simulated days: "
                     "read if there, else written (re-score without re-simulating)")  # fmt: skip
+    ap.add_argument("--rows", type=Path, help="write the per (origin, ward) rows here (csv)")
     args = ap.parse_args(argv)
     config = load_config(args.profile)
     t0 = time.perf_counter()
@@ -184,6 +185,8 @@ def main(argv: list[str] | None = None) -> dict:
             for r in score_origin(config, history, o, args.horizon, args.runs, args.arrivals)
         ]
     )
+    if args.rows:
+        rows.to_csv(args.rows, index=False)
     out = summarise(rows, config)
     per_ward = rows.groupby("ward").agg(
         beds=("beds", "first"),
