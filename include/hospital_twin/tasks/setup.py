@@ -62,12 +62,14 @@ def _load_dimensions(
     """One transaction: empty `dependents`, merge each (table, frame, key, partition), then
     replace whole tables that nothing refers to. Refused keys -> `SetupConflict`.
 
-    The registry's deferred constraints are checked before the block ends (it may be a
-    savepoint of the caller's transaction), so a refusal is raised here, not at commit.
+    The registry's constraints are deferred for the block (an earlier stage in the same
+    transaction may have made them immediate) and checked before it ends (it may be a savepoint
+    of the caller's transaction), so a refusal is raised here, not at commit.
     """
     loaded: dict[str, int] = {}
     try:
         with conn.transaction():
+            conn.execute("SET CONSTRAINTS ALL DEFERRED")
             warehouse.replace_tables(conn, [], dependents=dependents)
             for table, frame, key, where in merges:
                 rows = warehouse.merge_rows(conn, table, frame, key, where)
