@@ -87,6 +87,14 @@ def test_the_next_day_starts_from_the_census_the_warehouse_holds(dw, lake: Lake)
         daily.previous_census(dw, CONFIG, skipped + dt.timedelta(days=1))
 
 
+def test_days_outside_the_calendar_cannot_start_and_say_so(dw) -> None:
+    start, end = CONFIG.simulation.start_date, CONFIG.simulation.end_date
+    for day in (start - dt.timedelta(days=1), end + dt.timedelta(days=1)):
+        reason = daily.missing_state(dw, CONFIG, day)
+        assert f"{day} is outside the simulation calendar" in reason and str(end) in reason
+    assert daily.missing_state(dw, CONFIG, start) is None  # the first day needs no D-1
+
+
 def test_a_rerun_of_the_day_leaves_the_same_rows(dw, lake: Lake) -> None:
     tables = ["dw.fact_visit", "dw.census_state", "dw.fact_ward_day", "dw.fact_discharge"]
 
