@@ -41,3 +41,22 @@ def test_the_stream_processor_is_started_from_the_module_that_exists():
     assert guarded and (ROOT / guarded.group(1)).is_file()
     module = re.search(r"python -m ([\w.]+)", body).group(1)
     assert guarded.group(1) == "include/" + module.replace(".", "/") + ".py"
+
+
+def test_down_status_and_the_supervisor_cover_redis_and_every_started_worker():
+    # By pid file, not by HT_EXECUTOR: a plain `scripts/stack down` stops a Celery stack too.
+    for function in ("cmd_down", "cmd_status", "supervise_once"):
+        body = _function(function)
+        assert "redis" in body and "$(started_workers)" in body, function
+    assert '"$RUN"/worker*.pid' in _function("started_workers")
+
+
+def test_env_refuses_an_unknown_executor_naming_the_choices():
+    done = subprocess.run(
+        ["bash", "-c", f'. "{ROOT}/scripts/env.sh"'],
+        env={"PATH": "/usr/bin:/bin", "HT_EXECUTOR": "kubernetes", "HT_HOME": "/nonexistent"},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0
+    assert "HT_EXECUTOR=kubernetes: expected local or celery" in done.stderr
