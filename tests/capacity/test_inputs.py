@@ -112,6 +112,18 @@ def test_an_estimated_rate_carries_the_standard_error_of_its_level(config) -> No
     assert (frame["level_cv"] == 0).all()
 
 
+def test_the_level_uncertainty_counts_the_drift_the_history_shows(config) -> None:
+    """Counts steady within each four weeks (no sampling error) but moving between 4 and 6 a
+    day from one four weeks to the next: with a year's history the level is uncertain by
+    about that move; with four weeks alone nothing shows it."""
+    days = intensity.HISTORY_DAYS
+    history = _history(days).assign(arrivals=np.where(np.arange(days) // 28 % 2, 6, 4))
+    frame, _ = inputs.study_intensity(config, ORIGIN, 30, _stays(0), NO_FORECAST, history)
+    cv = frame.loc[frame["ward"] == "Medicine", "level_cv"].iloc[0]
+    assert 0.2 < cv < 0.5
+    assert intensity.level_cv(history["arrivals"].to_numpy(float)[-28:]) == 0
+
+
 def test_a_model_forecast_is_preferred_to_a_seasonal_naive_one(config) -> None:
     dates = pd.date_range("2024-04-01", periods=28, freq="D")
     forecast = pd.DataFrame(

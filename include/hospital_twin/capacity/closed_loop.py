@@ -135,7 +135,7 @@ def observed_inputs(history: History, origin: dt.date) -> dict[str, pd.DataFrame
     return {
         "stays": observed.ward_stays(adm, moves, history.upto("discharges", origin), origin),
         "census": observed.census_elapsed(history.census[origin], moves, origin),
-        "history": observed.arrival_history(adm, moves, origin, inputs.RECENT_DAYS),
+        "history": observed.arrival_history(adm, moves, origin, inputs.HISTORY_DAYS),
     }
 
 

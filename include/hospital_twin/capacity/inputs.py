@@ -13,12 +13,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from hospital_twin.capacity import intensity
 from hospital_twin.capacity.intensity import ward_intensity
 from hospital_twin.capacity.los_fit import LosEstimate, LosModel, blend_los, from_config
 from hospital_twin.capacity.montecarlo import ArrivalIntensity
 from hospital_twin.config import HospitalConfig
 
-RECENT_DAYS = 28  # the admission history the recent-rate intensity looks back over
+RECENT_DAYS = intensity.RECENT_DAYS  # the days the recent-rate intensity averages over
+HISTORY_DAYS = intensity.HISTORY_DAYS  # the admission history read (the level's track record)
 
 
 def los_estimate(config: HospitalConfig, ward: str, stays: pd.DataFrame) -> LosEstimate:

@@ -17,6 +17,9 @@ from hospital_twin.capacity.montecarlo import census_days
 from hospital_twin.config import HospitalConfig
 
 MIN_HISTORY_DAYS = 14  # fewer days of admissions: use the configured steady state
+RECENT_DAYS = 28  # the days the recent rate (and the forecaster's level) averages over
+HISTORY_DAYS = 364  # the admission history read: a year of the level's track record
+DRIFT_MIN_PERIODS = 5  # periods of RECENT_DAYS needed to measure the level's drift
 STEADY_STATE_DAYS = 3650  # census days summed for E[days on the census] (ten years: the tail)
 
 
@@ -41,13 +44,40 @@ def moment_nb_size(counts: np.ndarray) -> float:
     return mean**2 / (var - mean) if var > mean > 0 else np.inf
 
 
-def level_cv(counts: np.ndarray) -> float:
-    """Relative standard error of the mean of daily counts: how uncertain a level estimated
-    from them is (0 without arrivals or with a single day)."""
-    mean = counts.mean() if len(counts) else 0.0
-    if mean <= 0 or len(counts) < 2:
+def level_cv(counts: np.ndarray, window: int = RECENT_DAYS) -> float:
+    """Relative uncertainty of a `window`-day level estimated from the last `window` daily
+    counts and carried over the next `window` days.
+
+    Two parts: the standard error of the recent mean (sampling), and the drift between
+    consecutive `window`-day periods (seasons, month lengths, service changes), which no
+    sampling error shows. The drift is read from the ward's own track record when the history
+    holds DRIFT_MIN_PERIODS periods: the root mean square of the relative change between the
+    mean of `window` days and that of the next `window` days, every week. That change
+    carries the sampling noise of both periods, so one standard error is taken off: what
+    remains is the error of the level as an estimate of the next period's (the next
+    period's own day-to-day noise is drawn by the Monte Carlo).
+    """
+    recent = counts[-window:]
+    mean = recent.mean() if len(recent) else 0.0
+    if mean <= 0 or len(recent) < 2:
         return 0.0
-    return float(counts.std(ddof=1) / np.sqrt(len(counts)) / mean)
+    se = float(recent.std(ddof=1) / np.sqrt(len(recent)) / mean)
+    if len(counts) < DRIFT_MIN_PERIODS * window:
+        return se
+    sums = np.concatenate([[0.0], np.cumsum(counts)])
+    cuts = np.arange(window, len(counts) - window + 1, 7)
+    before, after = sums[cuts] - sums[cuts - window], sums[cuts + window] - sums[cuts]
+    change = after[before > 0] / before[before > 0] - 1
+    rms2 = float(np.mean(change**2)) if len(change) else 0.0
+    return float(np.sqrt(max(rms2 - se**2, se**2)))
+
+
+def daily_counts(history: pd.DataFrame, ward: str) -> np.ndarray:
+    """The ward's arrivals per day of `history` (every date present, oldest first; days
+    without a request for the ward count 0)."""
+    dates = np.sort(history["sim_date"].unique())
+    mine = history[history["requested_ward"] == ward].groupby("sim_date")["arrivals"].sum()
+    return mine.reindex(dates, fill_value=0).to_numpy(float)
 
 
 def ward_intensity(
@@ -62,18 +92,18 @@ def ward_intensity(
     source.
 
     `forecasts`: the latest forecast rows per stream (stream, method, origin_date, target_date,
-    mean, lo80, hi80); `history`: recent bed requests per day and requested ward (sim_date,
-    requested_ward, arrivals; days without a request for the ward are absent).
+    mean, lo80, hi80); `history`: bed requests per day and requested ward up to the origin
+    (sim_date, requested_ward, arrivals; up to HISTORY_DAYS days; days without a request for
+    the ward are absent); the recent rate is that of its last RECENT_DAYS days.
 
     `level_cv` is the uncertainty of the level, one factor per Monte Carlo run shared by every
-    day of the horizon: the recent mean is estimated from a few weeks of counts, and so is
-    the forecaster's level (its offset is the mean of the last `level_window` = 28 days, the
-    window `history` covers), so its standard error moves the whole horizon together. Left
-    out, a small ward's rate (one admission a day: ±19 % from 28 days) was taken as known.
+    day of the horizon (`level_cv`): the recent mean is estimated from four weeks of counts,
+    and so is the forecaster's level (its offset is the mean of the last `level_window` = 28
+    days), and the next four weeks drift from the last ones. Left out, a small ward's rate
+    (one admission a day: ±19 % from 28 days) and every season's turn were taken as known.
     """
-    days = history["sim_date"].nunique()
-    counts = history.loc[history["requested_ward"] == ward, "arrivals"].to_numpy(float)
-    counts = np.concatenate([counts, np.zeros(max(days - len(counts), 0))])
+    counts = daily_counts(history, ward)
+    days = min(len(counts), RECENT_DAYS)
     cv = level_cv(counts) if days >= MIN_HISTORY_DAYS else 0.0
     stream = f"admissions:{ward}"
     mine = forecasts[forecasts["stream"] == stream]
@@ -82,9 +112,10 @@ def ward_intensity(
         frame = extend_forecast(mine, dates).assign(level_cv=cv)
         return frame, f"forecast {stream} ({method}, origin {origin})"
     if days >= MIN_HISTORY_DAYS:
-        mean = counts.mean()
+        recent = counts[-RECENT_DAYS:]
+        mean = recent.mean()
         frame = pd.DataFrame(
-            {"date": dates, "mean": mean, "nb_size": moment_nb_size(counts), "level_cv": cv}
+            {"date": dates, "mean": mean, "nb_size": moment_nb_size(recent), "level_cv": cv}
         )
         return frame, f"recent admissions ({days} days, mean {mean:.2f}/day)"
     rate = steady_rate(config, ward, los)

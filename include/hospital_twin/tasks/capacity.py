@@ -78,7 +78,7 @@ def prepare_inputs(
     history = warehouse.query_frame(
         conn,
         "queries/capacity_admission_history.sql",
-        {"origin": origin, "days": inputs.RECENT_DAYS},
+        {"origin": origin, "days": inputs.HISTORY_DAYS},
     )
     forecasts = warehouse.query_frame(conn, "queries/capacity_latest_forecasts.sql", (origin,))
     intensity, sources = inputs.study_intensity(
