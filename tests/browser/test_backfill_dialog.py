@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -37,6 +38,7 @@ UI_TIMEOUT = 120_000  # ms: the machine running the stack may be heavily loaded
 EXPECT_DEFAULT = 5_000  # ms: Playwright's own, restored for the other browser tests
 RUNS_TIMEOUT = 2400  # s, for DAYS simulated days through the scheduler
 SETUP_TIMEOUT = 3600
+VIEWPORT = {"width": 1400, "height": 1150}
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,7 @@ def days(api: AirflowClient, dw: psycopg.Connection) -> list[dt.date]:
     if not lake.path("state", SETUP_STATE).exists():
         run = api.trigger("hospital_setup", {"profile": os.environ.get("HT_PROFILE", "small")})
         api.wait_for_run("hospital_setup", run["dag_run_id"], timeout=SETUP_TIMEOUT)
+    _settle(api)
     _, config = setup_config(lake)
     start, end = config.simulation.start_date, config.simulation.end_date
     query = warehouse.read_sql("queries/last_simulated_day.sql")
@@ -61,24 +64,27 @@ def days(api: AirflowClient, dw: psycopg.Connection) -> list[dt.date]:
     first = last + dt.timedelta(days=1) if last else start
     chosen = [first + dt.timedelta(days=i) for i in range(DAYS)]
     assert chosen[-1] <= end, f"the instance simulated up to {last}: no {DAYS} days left"
-    _clear_the_way(api, chosen)
-    return chosen
-
-
-def _clear_the_way(api: AirflowClient, chosen: list[dt.date]) -> None:
-    """Cancel unfinished backfills of the DAG (Airflow allows one at a time) and delete runs
-    an earlier session left on the chosen dates ("Missing Runs" would skip those dates)."""
-    for backfill in api.get("/api/v2/backfills", dag_id=DAILY_DAG_ID, limit=100)["backfills"]:
-        if backfill["completed_at"] is None:
-            api.cancel_backfill(backfill["id"])
+    # "Missing Runs" skips a date that has a run: remove what an earlier session left there.
     latest = api.latest_runs_by_date(DAILY_DAG_ID)
     for day in map(str, chosen):
         if day in latest:
             run_id = quote(latest[day]["dag_run_id"], safe="")
-            path = f"/api/v2/dags/{DAILY_DAG_ID}/dagRuns/{run_id}"
-            if latest[day]["state"] not in ("success", "failed"):
-                api.patch(path, {"state": "failed"})
-            api.http.delete(path).raise_for_status()
+            api.http.delete(f"/api/v2/dags/{DAILY_DAG_ID}/dagRuns/{run_id}").raise_for_status()
+    return chosen
+
+
+def _settle(api: AirflowClient) -> None:
+    """Cancel unfinished backfills of the DAG (Airflow allows one at a time) and wait until no
+    run of it is queued or running, so the warehouse's last simulated day stays put."""
+    for backfill in api.get("/api/v2/backfills", dag_id=DAILY_DAG_ID, limit=100)["backfills"]:
+        if backfill["completed_at"] is None:
+            api.cancel_backfill(backfill["id"])
+    deadline = time.monotonic() + RUNS_TIMEOUT
+    while active := api.get(
+        f"/api/v2/dags/{DAILY_DAG_ID}/dagRuns", state=["queued", "running"], limit=100
+    )["dag_runs"]:
+        assert time.monotonic() < deadline, f"runs still active: {active}"
+        time.sleep(3)
 
 
 @pytest.fixture
@@ -86,6 +92,7 @@ def page(api: AirflowClient, browser: Browser) -> Iterator[Page]:
     """Signed in through Airflow's login page, on the DAG's page."""
     with chromium.new_page(browser) as p:
         p.set_default_timeout(UI_TIMEOUT)
+        p.set_viewport_size(VIEWPORT)  # the whole dialog in the screenshots
         expect.set_options(timeout=UI_TIMEOUT)
         try:
             password = require_env("HT_ADMIN_PASSWORD")
@@ -139,7 +146,7 @@ def test_the_dialog_s_defaults_simulate_the_days_in_order(
     known = {b["id"] for b in _backfills(api)}
 
     dialog.get_by_role("button", name="Run Backfill").click()
-    expect(page.get_by_text("Backfill generated")).to_be_visible()
+    expect(page.get_by_text("Backfill generated").first).to_be_visible()
     expect(dialog).to_be_hidden()
     chromium.screenshot(page, "backfill-dialog-submitted", full_page=False)
 
