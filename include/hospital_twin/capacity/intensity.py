@@ -97,7 +97,7 @@ def ward_intensity(
     the ward are absent); the recent rate is that of its last RECENT_DAYS days.
 
     `level_cv` is the uncertainty of the level, one factor per Monte Carlo run shared by every
-    day of the horizon (`level_cv`): the recent mean is estimated from four weeks of counts,
+    day of the horizon (see `level_cv`): the recent mean is estimated from four weeks of counts,
     and so is the forecaster's level (its offset is the mean of the last `level_window` = 28
     days), and the next four weeks drift from the last ones. Left out, a small ward's rate
     (one admission a day: ±19 % from 28 days) and every season's turn were taken as known.
