@@ -53,8 +53,9 @@ VISIT_COLUMNS = [
     "category", "severity", "department", "triage_level", "triage_minutes", "arrival_mode",
     "is_emergency",
 ]  # fmt: skip
-_PEOPLE_COLUMNS = ["person_id", "sex", "age", "birth_date"]
-_ILLNESS_COLUMNS = ["person_id", "condition", "category", "severity", "department"]
+# What a visit needs of a person and of their illness profile (readers load only these).
+PEOPLE_COLUMNS = ["person_id", "sex", "age", "birth_date"]
+ILLNESS_COLUMNS = ["person_id", "condition", "category", "severity", "department"]
 
 
 def daily_volume(config: HospitalConfig, day: dt.date) -> float:
@@ -91,8 +92,8 @@ class VisitSampler:
 
     @classmethod
     def from_frames(cls, population: pd.DataFrame, illness: pd.DataFrame) -> VisitSampler:
-        cols = [c for c in _PEOPLE_COLUMNS if c in population.columns]
-        people = population[cols].merge(illness[_ILLNESS_COLUMNS], on="person_id", how="inner")
+        cols = [c for c in PEOPLE_COLUMNS if c in population.columns]
+        people = population[cols].merge(illness[ILLNESS_COLUMNS], on="person_id", how="inner")
         people = people.sort_values("person_id", kind="stable").reset_index(drop=True)
         codes, categories = pd.factorize(people["category"], sort=True)
         order = np.argsort(codes, kind="stable")

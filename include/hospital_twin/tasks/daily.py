@@ -50,7 +50,7 @@ def generate_visits(
 ) -> dict:
     """D's visits: written to the lake as daily_visitors_D and loaded into fact_visit."""
     t0 = time.perf_counter()
-    people, profiles = read_people(lake)
+    people, profiles = read_people(lake, visits.PEOPLE_COLUMNS, visits.ILLNESS_COLUMNS)
     frame = visits.generate_visits(config, day, people, profiles)
     path = write_parquet(frame, lake.daily_visitors(day))
     cols = warehouse.table_columns(conn, "dw.fact_visit")
@@ -115,10 +115,10 @@ def simulate_flow(
     """
     t0 = time.perf_counter()
     day_visits = pd.read_parquet(_visitors_path(lake, day))
-    people, profiles = read_people(lake)
-    census, origin = previous_census(conn, config, day, people["person_id"].to_numpy())
+    everyone = read_people(lake, ["person_id"], ["person_id"])[0]["person_id"].to_numpy()
+    census, origin = previous_census(conn, config, day, everyone)  # warm-up draws from everyone
     shifts = schedule_for_day(lake, day)
-    result = run_day(config, day, people, profiles, census, shifts, day_visits=day_visits)
+    result = run_day(config, day, None, None, census, shifts, day_visits=day_visits)
     write_csv(result.admissions[ADMISSION_COLUMNS], lake.admissions(day))
     manifest.write_manifest(conn, lake.admissions(day), day)  # what ingest checks the file by
     write_json(result.events, lake.events(day))
