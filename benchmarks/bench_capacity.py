@@ -25,6 +25,7 @@ import os
 import time
 
 import numpy as np
+import pandas as pd
 
 from hospital_twin.capacity.los_fit import LosModel, from_config
 from hospital_twin.capacity.montecarlo import (
@@ -33,8 +34,8 @@ from hospital_twin.capacity.montecarlo import (
     expected_occupancy,
     simulate_occupancy,
 )
-from hospital_twin.capacity.study import bed_grid, risk_curve
-from hospital_twin.config import HospitalConfig, load_config
+from hospital_twin.capacity.study import bed_grid, capacity_study, risk_curve
+from hospital_twin.config import HospitalConfig, load_config, load_scenario
 from hospital_twin.forecast import model as forecast
 from hospital_twin.forecast.backtest import backtest, synthetic_arrivals
 from hospital_twin.rng import stream
@@ -54,6 +55,47 @@ def ward_inputs(config: HospitalConfig, days: int, fill: float):
     census_rng = stream(config.seed, None, "bench:census")
     elapsed = census_rng.uniform(0, 2 * los.mean, int(fill * ward.beds))
     return ward, los, intensity, elapsed
+
+
+STUDY_SCENARIOS = ("baseline", "winter_peak", "bed_closure")  # the DAG form's defaults
+STUDY_LOS_LOG_SD = 0.2  # a LOS mean fitted on a few weeks of stays: one factor per run
+
+
+def study_inputs(config: HospitalConfig, days: int, fill: float) -> dict[str, dict]:
+    """Every ward as the capacity DAG sees it: NB arrivals (level uncertain) filling it to
+    `fill`, a census with elapsed stays, and an uncertain LOS mean (a factor per run)."""
+    out = {}
+    for i, ward in enumerate(config.wards):
+        los = from_config(ward.los)
+        rate = fill * ward.beds / census_days(los, 3650).sum()
+        out[ward.name] = {
+            "intensity": ArrivalIntensity.constant(
+                rate, days, config.simulation.start_date, nb_size=np.full(days, 50.0), level_cv=0.1
+            ),
+            "los": los,
+            "elapsed": np.random.default_rng(i).uniform(0, 2 * los.mean, int(fill * ward.beds)),
+        }
+    return out
+
+
+def study_cpu(profile: str, runs: int, days: int) -> tuple[float, pd.DataFrame]:
+    """CPU seconds of the default capacity study (3 scenarios x every ward), and its
+    recommendations (for comparing engines)."""
+    config = load_config(profile)
+    wards = study_inputs(config, days, fill=0.85)
+    start, recs = time.process_time(), []
+    for name in STUDY_SCENARIOS:
+        _, rec = capacity_study(
+            config,
+            load_scenario(name, config),
+            {w: v["intensity"] for w, v in wards.items()},
+            los_models={w: v["los"] for w, v in wards.items()},
+            census_elapsed={w: v["elapsed"] for w, v in wards.items()},
+            runs=runs,
+            los_log_sd={w: STUDY_LOS_LOG_SD for w in wards},
+        )
+        recs.append(rec)
+    return time.process_time() - start, pd.concat(recs, ignore_index=True)
 
 
 def vectorised(intensity, los, elapsed, runs, levels, beds, seed):

@@ -113,6 +113,8 @@ class ArrivalIntensity:
 
 ADMIT_SLOTS = 48  # admission times of day, evenly spread, when none are given (half-hours)
 RUN_SLOTS = 12  # times of day per run when each run has its own LOS factor
+SCALE_LEVEL_STEP = 0.01  # log-factor spacing of the exact G's per-run G's are read from
+GRID_TOLERANCE = 1e-4  # max |G_interpolated - G_exact| for LOS families with sigma >= 0.2
 
 
 def even_admissions() -> np.ndarray:
@@ -136,12 +138,34 @@ def census_days(
     if scale is None:
         g = los.survival(x.ravel()).reshape(x.shape).mean(axis=1)
         return np.minimum.accumulate(np.clip(g, 0.0, 1.0))
-    f = np.asarray(scale, float)[:, None, None]
     if len(u) > RUN_SLOTS:  # one G per run: coarser times of day keep it cheap
         u = np.quantile(u, (np.arange(RUN_SLOTS) + 0.5) / RUN_SLOTS)
         x = np.arange(days + 1, dtype=float)[:, None] + 1.0 - u[None, :]
+    return _census_days_by_level(los, x, np.asarray(scale, float))
+
+
+def _census_days_exact(los: LosModel, x: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """One G per LOS factor f: E_u[S(x / f)] over the (k, u) grid `x`, (len(scale), k)."""
+    f = scale[:, None, None]
     g = los.survival((x[None, :, :] / f).ravel()).reshape(len(f), *x.shape).mean(axis=2)
     return np.minimum.accumulate(np.clip(g, 0.0, 1.0), axis=1)
+
+
+def _census_days_by_level(los: LosModel, x: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """One G per run, interpolated linearly in log f between exact G's on a grid of factors
+    SCALE_LEVEL_STEP apart in log f (G is smooth in log f: S(x / f) shifts in log x), so the
+    survival is evaluated for a hundred-odd factors instead of every run's. A mix of two
+    non-increasing G's is non-increasing; the error is below GRID_TOLERANCE (tested)."""
+    log_f = np.log(scale)
+    lo, hi = float(log_f.min()), float(log_f.max())
+    levels = int(np.ceil((hi - lo) / SCALE_LEVEL_STEP)) + 1
+    if levels >= len(scale) or hi == lo:
+        return _census_days_exact(los, x, scale)
+    table = _census_days_exact(los, x, np.exp(np.linspace(lo, hi, levels)))
+    pos = (log_f - lo) * ((levels - 1) / (hi - lo))
+    i = np.minimum(pos.astype(np.int64), levels - 2)
+    w = (pos - i)[:, None]
+    return table[i] * (1.0 - w) + table[i + 1] * w
 
 
 def expected_occupancy(mean: np.ndarray, los: LosModel) -> np.ndarray:
@@ -252,23 +276,43 @@ def _census_leave_days(
     census ending day j iff L > e + j + 1), capped at `days`; (runs, patients).
 
     With a run's LOS factor f, L = f L0 and the patient's L0 > e / f: P(m <= j) =
-    1 - S((e + j + 1) / f) / S(e / f), inverted per patient and run (`invert_rows`). With
-    one factor for all `runs`, the table is built once and each run draws from it."""
-    tables = len(scale)
-    runs = runs or tables
-    scale = np.broadcast_to(scale, (runs,)) if tables == 1 else scale
-    grid = (e[None, :, None] + np.arange(days + 1)[None, None, :]) / scale[:tables, None, None]
-    surv = los.survival(grid[:tables].ravel()).reshape(tables, len(e), days + 1)
-    alive = surv[:, :, 0] > 0
-    cdf = 1.0 - surv[:, :, 1:] / np.where(alive, surv[:, :, 0], 1.0)[:, :, None]
-    rows = np.arange(tables * len(e))
-    rows = np.tile(rows, runs) if tables == 1 else rows
-    leave = invert_rows(cdf.reshape(-1, days), rows, 1.0 - rng.random(len(rows)))
-    leave = leave.reshape(runs, len(e))
-    alive = np.broadcast_to(alive, (runs, len(e)))
+    1 - S((e + j + 1) / f) / S(e / f). With one factor for all `runs` that table is built
+    once and inverted per run (`invert_rows`); with a factor per run, each (run, patient)
+    inverts the continuous law instead (`_leave_by_inversion`: the same draw, the same day,
+    without a survival table of runs x patients x days)."""
+    if len(scale) > 1:
+        return _leave_by_inversion(los, e, scale, days, rng)
+    runs = runs or 1
+    grid = (e[:, None] + np.arange(days + 1)[None, :]) / scale[0]
+    surv = los.survival(grid.ravel()).reshape(len(e), days + 1)
+    alive = surv[:, 0] > 0
+    cdf = 1.0 - surv[:, 1:] / np.where(alive, surv[:, 0], 1.0)[:, None]
+    rows = np.tile(np.arange(len(e)), runs)
+    leave = invert_rows(cdf, rows, 1.0 - rng.random(len(rows))).reshape(runs, len(e))
     if not alive.all():  # past the fitted support: the model's own residual rule
-        own = (e[None, :] / scale[:, None])[~alive]  # elapsed in the run's unstretched days
-        stuck = los.sample_residual(own, rng) * scale[np.nonzero(~alive)[0]]
+        dead = np.broadcast_to(~alive, (runs, len(e)))
+        own = np.broadcast_to(e / scale[0], (runs, len(e)))[dead]
+        stuck = los.sample_residual(own, rng) * scale[0]
+        leave[dead] = np.clip(np.ceil(stuck) - 1, 0, days)
+    return leave
+
+
+def _leave_by_inversion(
+    los: LosModel, e: np.ndarray, scale: np.ndarray, days: int, rng: np.random.Generator
+) -> np.ndarray:
+    """`_census_leave_days` with one factor per run, by inverting S: with the uniform r the
+    table inversion uses (first j with S((e + j + 1) / f) <= r S(e / f)), the stay is
+    L0 = isf(r S(e / f)) and m = ceil(f L0 - e - 1) (S decreasing: the same j)."""
+    start = e[None, :] / scale[:, None]
+    s_e = los.survival(start.ravel()).reshape(start.shape)
+    r = rng.random(start.shape)
+    alive = s_e > 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        stay = los.isf(np.where(alive, r * s_e, 0.5)) * scale[:, None]
+        m = np.ceil(stay - e[None, :] - 1.0)
+    leave = np.clip(np.nan_to_num(m, nan=days, posinf=days), 0, days).astype(np.int64)
+    if not alive.all():  # past the fitted support: the model's own residual rule
+        stuck = los.sample_residual(start[~alive], rng) * scale[np.nonzero(~alive)[0]]
         leave[~alive] = np.clip(np.ceil(stuck) - 1, 0, days)
     return leave
 
@@ -287,8 +331,8 @@ def _census_curve(
         return np.zeros((runs, days), dtype=np.int64)
     out = np.empty((runs, days), dtype=np.int64)
     shared = bool(np.all(scale == 1.0))  # one table per patient serves every run
-    chunk = runs if shared else max(1, CHUNK_CELLS // max(days * e.size, 1))
-    for start in range(0, runs, chunk):  # bounded memory: patients x days cells per run
+    chunk = runs if shared else max(1, CHUNK_CELLS // e.size)
+    for start in range(0, runs, chunk):  # bounded memory: a run's patients per chunk
         part = scale[start : start + chunk]
         if shared:
             leave = _census_leave_days(los, e, part[:1], days, rng, runs=len(part))
