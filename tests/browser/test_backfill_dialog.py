@@ -187,6 +187,11 @@ def test_the_dialog_s_defaults_simulate_the_days_in_order(
         bar = page.locator(f'a[href$="/runs/{run["dag_run_id"]}/"]')
         expect(bar).to_be_attached()
     expect(page.get_by_text("Backfill in progress")).to_have_count(0)
+    page.get_by_role("link", name="Runs", exact=True).click()  # the runs table, newest first
+    for run in runs:
+        row = page.get_by_role("row").filter(has_text=run["dag_run_id"])
+        expect(row).to_contain_text("Success")
+        expect(row).to_contain_text("Backfill")
     chromium.screenshot(page, "backfill-dialog-runs-succeeded", full_page=False)
 
 
