@@ -12,6 +12,11 @@
    MAE, MASE and interval coverage of the model and of the seasonal naive forecast.
 
     .venv/bin/python benchmarks/bench_capacity.py [--runs 10000 --days 180 --levels 20]
+                                                  [--study-runs 2000] [--study-only]
+
+0. The capacity study as the DAG runs it with its form's defaults: 3 scenarios x every ward
+   of the profile, 2,000 runs x 180 days, NB arrivals with an uncertain level, a census in
+   bed, an uncertain LOS mean (one factor per run); CPU seconds.
 
 Wall and CPU seconds are both shown: on a shared machine the wall time includes waiting for
 a core (the load average is printed). Prints readable lines, then one JSON object.
@@ -141,10 +146,22 @@ def main() -> None:
     ap.add_argument("--levels", type=int, default=20)
     ap.add_argument("--baseline-runs", type=int, default=50)
     ap.add_argument("--profile", default="default")
+    ap.add_argument("--study-runs", type=int, default=2000, help="the DAG form's default")
+    ap.add_argument("--study-only", action="store_true", help="time only the 3-scenario study")
     args = ap.parse_args()
     config = load_config(args.profile)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
+    study_cpu_s, recs = study_cpu(args.profile, args.study_runs, args.days)
+    print(
+        f"capacity study {len(STUDY_SCENARIOS)} scenarios x {len(config.wards)} wards, "
+        f"{args.study_runs} runs x {args.days} days (LOS factor per run, sd {STUDY_LOS_LOG_SD}):"
+        f" {study_cpu_s:.2f} s CPU; recommended beds "
+        + ", ".join(f"{r.ward[:8]} {r.recommended_beds}" for r in recs.itertuples())
+    )
+    if args.study_only:
+        print(json.dumps({"study_cpu_seconds": round(study_cpu_s, 3), "runs": args.study_runs}))
+        return
     ward, los, intensity, elapsed = ward_inputs(config, args.days, fill=0.85)
     print(
         f"ward {ward.name}: {ward.beds} beds, {los.description}, "
@@ -200,6 +217,8 @@ def main() -> None:
                 "bed_levels": len(curve),
                 "mc_seconds": round(mc_wall, 3),
                 "mc_cpu_seconds": round(mc_cpu, 3),
+                "study_cpu_seconds": round(study_cpu_s, 3),
+                "study_runs": args.study_runs,
                 "baseline_runs": args.baseline_runs,
                 "baseline_seconds_extrapolated": round(base_full, 1),
                 "baseline_ratio": round(ratio, 1),
