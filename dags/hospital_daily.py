@@ -34,7 +34,10 @@ from simulated_days import SimulatedDays
 
 from hospital_twin.contracts import DAILY_ASSET_URI, DAILY_DAG_ID, SETUP_ASSET_URI
 
-START = pendulum.datetime(2024, 1, 1, tz="UTC")  # the default profile's simulation start
+# Earlier than any profile's calendar on purpose: Airflow marks a run dated before the DAG's
+# start_date successful without running a task, so a date outside the calendar would pass in
+# silence. From here on simulate_day checks the profile's own calendar and fails saying so.
+START = pendulum.datetime(2000, 1, 1, tz="UTC")
 LANDING_TIMEOUT = dt.timedelta(minutes=10)
 
 

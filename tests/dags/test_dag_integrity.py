@@ -66,12 +66,14 @@ def test_a_cyclic_dag_is_an_import_error_the_first_test_catches(tmp_path: Path) 
     assert "Cycle detected" in bag.import_errors[str(tmp_path / "cyclic.py")]
 
 
-def test_daily_dag_starts_at_the_simulation_start(dagbag: DagBag) -> None:
-    from hospital_twin.config import load_config
+def test_daily_dag_accepts_every_date_of_every_profile(dagbag: DagBag) -> None:
+    """A run dated before the DAG's start_date would succeed without running a task: the DAG
+    starts before every profile's calendar, and simulate_day refuses dates outside it."""
+    from hospital_twin.config import load_config, profile_names
 
     dag = dagbag.dags["hospital_daily"]
-    assert dag.start_date.date() == load_config("default").simulation.start_date
-    assert dag.start_date.date() == load_config("small").simulation.start_date
+    starts = [load_config(name).simulation.start_date for name in profile_names()]
+    assert dag.start_date.date() < min(starts)
     # Days advance by backfill only (no run for the wall-clock date) and two overlap: no task
     # may depend on its past, or the backfill dialog's default ("missing runs") is refused.
     assert not dag.timetable.can_be_scheduled and dag.timetable.periodic
