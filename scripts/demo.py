@@ -64,7 +64,7 @@ def run_demo(api: AirflowClient, profile: str, days: int, config: HospitalConfig
 
     start = config.simulation.start_date
     dates = [str(start + dt.timedelta(days=i)) for i in range(days)]
-    say(f"backfilling {DAILY_DAG_ID} over {dates[0]} .. {dates[-1]} (the dialog's defaults)")
+    say(f"backfilling {DAILY_DAG_ID} over {dates[0]} .. {dates[-1]} (missing runs, 2 at a time)")
     backfill = api.backfill(
         DAILY_DAG_ID, dates[0], dates[-1], max_active_runs=dags[DAILY_DAG_ID]["max_active_runs"]
     )

@@ -120,7 +120,8 @@ def test_setup_dag_loads_the_small_hospital_and_reruns_identically(api: AirflowC
 
 
 def test_scheduler_backfill_simulates_three_days_in_order(api: AirflowClient, dw) -> None:
-    """The backfill dialog's defaults: missing runs only, forwards, the DAG's max active runs."""
+    """Missing runs only (the dialog's default), forwards, two runs active as the DAG allows, so
+    D+1 waits for D's census; the dialog itself, with all its defaults, is a browser test."""
     dag = api.wait_for_dag("hospital_daily")
     backfill = api.backfill(
         "hospital_daily", DATES[0], DATES[-1], max_active_runs=dag["max_active_runs"]
