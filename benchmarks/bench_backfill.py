@@ -2,7 +2,8 @@
 
 On its own stack instance (`bench`, never `demo` or `test`): setup of the profile, then one
 backfill of N simulated days posted to `POST /api/v2/backfills` with the dialog's defaults
-(reprocess "none", forwards, max one active run), then the capacity DAG with three scenarios.
+(reprocess "none", forwards, one active run; `--max-active-runs 2` overlaps two days), then the
+capacity DAG with three scenarios.
 Figures come from the runs' and task instances' own timestamps:
 
   - seconds per day: from the first day's start to the last day's end, over the days (two days
