@@ -48,6 +48,7 @@ from hospital_twin.io import kafka as streaming  # noqa: E402
 from hospital_twin.io.lake import Lake  # noqa: E402
 from hospital_twin.services import stream_processor  # noqa: E402
 from tests.io import bad_admissions as bad  # noqa: E402
+from tests.support import dimensions  # noqa: E402
 
 TRANSFERS = events.TOPICS["patient_transfer"]
 ROWS = 100  # admissions of the faulted day (the catalogue's references know 100 people)
@@ -158,11 +159,7 @@ def airflow_healthy() -> bool:
 
 def known_people(dsn: str) -> None:
     with psycopg.connect(dsn) as conn:
-        conn.execute(
-            "INSERT INTO dw.dim_person SELECT i, lpad(i::text, 13, '9'), 'Sipho', 'Dlamini', "
-            "'Black African', 'M', '1980-01-01', 44, '2 Main Rd', 'Soweto', 'Johannesburg', "
-            "'1804', 'Gauteng' FROM generate_series(7000, 7049) i ON CONFLICT DO NOTHING"
-        )
+        dimensions.seed(conn, person_ids=range(7000, 7050))  # registered ID numbers
 
 
 def fresh_day() -> str:

@@ -22,6 +22,7 @@ from benchmarks.faults_catalogue import transfers
 from hospital_twin.day import events
 from hospital_twin.io import kafka as streaming
 from tests.reliability.conftest import pid_of, wait_for
+from tests.support import dimensions
 
 pytestmark = pytest.mark.integration
 TRANSFERS = events.TOPICS["patient_transfer"]
@@ -44,11 +45,7 @@ def _restarted(env: dict[str, str], name: str, old: int) -> int | None:
 
 def _known_people(env: dict[str, str]) -> None:
     with psycopg.connect(env["HT_DW_DSN"]) as conn:
-        conn.execute(
-            "INSERT INTO dw.dim_person SELECT i, lpad(i::text, 13, '9'), 'Sipho', 'Dlamini', "
-            "'Black African', 'M', '1980-01-01', 44, '2 Main Rd', 'Soweto', 'Johannesburg', "
-            "'1804', 'Gauteng' FROM generate_series(7000, 7049) i ON CONFLICT DO NOTHING"
-        )
+        dimensions.seed(conn, person_ids=range(7000, 7050))  # registered ID numbers
 
 
 def _landed(env: dict[str, str], day: str) -> tuple[int, int]:
