@@ -5,8 +5,9 @@ The run's **logical date is the simulated day D**. Backfill a range of dates fro
 (*Trigger → Backfill*, the defaults work) to simulate them in order; each day starts from the
 census the warehouse holds for the end of D-1. Days advance by backfill only: there is no run
 for today's wall-clock date, a backwards backfill is refused, and a day whose D-1 was never
-run fails at once, naming the date to run first. Two days overlap: D+1's simulation starts
-as soon as D's census is written, while D retrains the forecaster and waits for its events.
+run fails at once, naming the date to run first. With *Max Active Runs* 2 in the dialog (it
+starts at 1), two days overlap: D+1's simulation starts as soon as D's census is written,
+while D retrains the forecaster and waits for its events.
 
 1. `simulate_day` — the day's stages, each a section of its log:
    **visits** (`daily_visitors_D` in the lake, `dw.fact_visit`); **flow** (SimPy flow through
