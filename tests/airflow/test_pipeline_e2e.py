@@ -7,19 +7,18 @@ Tests in this module run in order and share the test instance's warehouse and la
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from hospital_twin.io import migrations, warehouse
+from hospital_twin.io import warehouse
 from hospital_twin.setup.population import validate_sa_id
 from tests.support.airflow_client import AirflowClient, AirflowHTTPError, RunFailed
+from tests.support.instance import empty_instance
 
 pytestmark = pytest.mark.airflow
 DATES = ["2024-01-01", "2024-01-02", "2024-01-03"]
-DATA_SCHEMAS = ("dw", "stream", "ml", "capacity")
 # Tables a re-run must reproduce exactly (bookkeeping columns such as load times left out).
 CHECKED = {
     "dw.fact_visit": (["visit_id", "person_id", "arrival_time", "service", "condition",
@@ -54,19 +53,7 @@ def dw():
 
 @pytest.fixture(scope="module", autouse=True)
 def clean_slate(api: AirflowClient, dw) -> None:
-    """Delete the DAGs' earlier runs (an unfinished one would run on under these tests), empty
-    the test warehouse's data (schema and migrations stay) and the lake."""
-    for dag_id in ("hospital_daily", "hospital_capacity_scenarios", "hospital_setup"):
-        api.wait_for_dag(dag_id)
-        api.delete_runs(dag_id)
-    migrations.migrate(dw)
-    tables = dw.execute(
-        "SELECT format('%%I.%%I', schemaname, tablename) FROM pg_tables WHERE schemaname = ANY(%s)",
-        (list(DATA_SCHEMAS),),
-    ).fetchall()
-    dw.execute("TRUNCATE " + ", ".join(t[0] for t in tables) + " CASCADE")
-    dw.execute("TRUNCATE meta.day_run, meta.ingest_rejects")
-    shutil.rmtree(os.environ["HT_LAKE"], ignore_errors=True)
+    empty_instance(api, dw, os.environ["HT_LAKE"])
 
 
 def _count(dw, query: str, *params) -> int:

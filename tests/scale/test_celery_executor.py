@@ -10,15 +10,15 @@ Each task instance's `hostname` (REST API) says where it ran: worker1/worker2 na
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 
-from hospital_twin.io import migrations, warehouse
+from hospital_twin.io import warehouse
 from tests.scale.conftest import instance_env, stack
 from tests.support.airflow_client import AirflowClient
+from tests.support.instance import empty_instance
 
 pytestmark = pytest.mark.airflow
 DAYS = ["2024-01-01", "2024-01-02"]
@@ -35,7 +35,6 @@ STUDY = {
     "wards_per_task": 4,
 }
 RESULT_TABLES = ("capacity.recommendation", "capacity.risk_curve")
-DATA_SCHEMAS = ("dw", "stream", "ml", "capacity")
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +52,7 @@ def dw(celery_env: dict[str, str]) -> Iterator[psycopg.Connection]:
 @pytest.fixture(scope="module")
 def simulated(api: AirflowClient, dw: psycopg.Connection, celery_env: dict[str, str]) -> None:
     """A clean warehouse, then setup and two days, every task on the Celery workers."""
-    for dag_id in ("hospital_daily", CAPACITY, "hospital_setup"):
-        api.wait_for_dag(dag_id)
-        api.delete_runs(dag_id)
-    migrations.migrate(dw)
-    tables = dw.execute(
-        "SELECT format('%%I.%%I', schemaname, tablename) FROM pg_tables WHERE schemaname = ANY(%s)",
-        (list(DATA_SCHEMAS),),
-    ).fetchall()
-    dw.execute("TRUNCATE " + ", ".join(t[0] for t in tables) + " CASCADE")
-    dw.execute("TRUNCATE meta.day_run, meta.ingest_rejects")
-    shutil.rmtree(celery_env["HT_LAKE"], ignore_errors=True)
+    empty_instance(api, dw, celery_env["HT_LAKE"])
 
     setup = api.trigger("hospital_setup", {"profile": "small"})
     api.wait_for_run("hospital_setup", setup["dag_run_id"], timeout=600)
