@@ -39,20 +39,13 @@ class SimulatedDays(CronTriggerTimetable):
     def summary(self) -> str:
         return "simulated days (backfill)"
 
-    def next_dagrun_info_v2(self, *, last_dagrun_info, restriction):
+    def next_dagrun_info(self, *, last_automated_data_interval, restriction):
         """None for the scheduler's open-ended question (when is the next run?); the days of a
         backfill's range, which always has an end, as the daily cron gives them.
 
         `can_be_scheduled = False` alone is only a hint: the scheduler creates the run the
         timetable offers when the DAG is parsed.
         """
-        if restriction.latest is None:
-            return None
-        return super().next_dagrun_info_v2(
-            last_dagrun_info=last_dagrun_info, restriction=restriction
-        )
-
-    def next_dagrun_info(self, *, last_automated_data_interval, restriction):
         if restriction.latest is None:
             return None
         return super().next_dagrun_info(
