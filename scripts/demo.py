@@ -142,7 +142,11 @@ def summary(conn: psycopg.Connection, capacity_run: str) -> str:
             },
         )
     ]
-    if not scores.empty:
+    if scores.empty:
+        parts.append(
+            "ED arrivals forecast: no backtest yet (seasonal naive while the history is short)"
+        )
+    else:
         parts.append(
             log_summary.table(
                 f"ED arrivals forecast: backtest at {scores['origin_date'].iloc[0]} "
@@ -162,6 +166,7 @@ def summary(conn: psycopg.Connection, capacity_run: str) -> str:
                      _change(r.configured_beds, r.recommended_beds), r.criterion]
                     for r in baseline.itertuples()
                 ],
+                left_last=True,
             )
         )  # fmt: skip
     return "\n\n".join(parts)

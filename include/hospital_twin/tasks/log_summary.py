@@ -34,15 +34,24 @@ def summary(title: str, figures: Mapping[str, Any]) -> str:
     return "\n".join([f"{title}:", *lines])
 
 
-def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], left: int = 1) -> str:
+def table(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    left: int = 1,
+    left_last: bool = False,
+) -> str:
     """`title` then an aligned table: the first `left` columns (names) left-aligned, the
-    figures right-aligned."""
+    figures right-aligned; `left_last` left-aligns a closing column of text too."""
     cells = [list(header)] + [[figure(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     lines = [
         "  "
         + "  ".join(
-            c.ljust(widths[i]) if i < left else c.rjust(widths[i]) for i, c in enumerate(r)
+            c.ljust(widths[i])
+            if i < left or (left_last and i == len(r) - 1)
+            else c.rjust(widths[i])
+            for i, c in enumerate(r)
         ).rstrip()
         for r in cells
     ]
