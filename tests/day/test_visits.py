@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from hospital_twin.config import load_config
@@ -19,7 +20,9 @@ from hospital_twin.day.visits import (
     expected_visits,
     generate_visits,
     hourly_profile,
+    visitor_frame,
 )
+from hospital_twin.io.lake import read_arrow, write_arrow
 from tests.support import factories
 
 CONFIG = load_config("small")
@@ -158,3 +161,21 @@ def test_expected_visits_weigh_everyone_by_the_visits_they_are_expected_to_make(
     assert drawn["category"].value_counts(normalize=True)["flu"] == pytest.approx(
         share["flu"], abs=0.01
     )
+
+
+def test_a_day_drawn_from_setups_memory_mapped_visitor_file_equals_one_drawn_from_the_frames(
+    tmp_path,
+):
+    path = write_arrow(visitor_frame(POPULATION, ILLNESS), tmp_path / "visitors.arrow")
+    from_file = VisitSampler.from_table(read_arrow(path))
+    for day in month_days(2024, 7)[:5]:
+        pd.testing.assert_frame_equal(
+            generate_visits(CONFIG, day, sampler=from_file),
+            generate_visits(CONFIG, day, POPULATION, ILLNESS),
+        )
+
+
+def test_the_sampler_refuses_a_visitor_table_not_in_category_blocks():
+    shuffled = visitor_frame(POPULATION, ILLNESS).sample(frac=1.0, random_state=0)
+    with pytest.raises(ValueError, match="category blocks"):
+        VisitSampler.from_table(pa.Table.from_pandas(shuffled, preserve_index=False))

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from hospital_twin.config import HospitalConfig
 from hospital_twin.rng import stream
@@ -78,27 +79,56 @@ def hourly_profile(config: HospitalConfig) -> np.ndarray:
     return weights / weights.sum()
 
 
+def visitor_frame(population: pd.DataFrame, illness: pd.DataFrame) -> pd.DataFrame:
+    """Everyone as a possible visitor: PEOPLE_COLUMNS + ILLNESS_COLUMNS, one row per person,
+    sorted by category then person_id, text as categoricals.
+
+    The layout `VisitSampler` draws from: a category's people are one contiguous block, so a
+    visitor is a block offset. Setup writes it once (`state/visitors.arrow`); a day then
+    memory-maps it and reads only the rows it draws, instead of joining and sorting millions.
+    """
+    cols = [c for c in PEOPLE_COLUMNS if c in population.columns]
+    frame = population[cols].merge(illness[ILLNESS_COLUMNS], on="person_id", how="inner")
+    for col in frame.columns.intersection(["sex", "condition", "category", "department"]):
+        frame[col] = pd.Categorical(frame[col], categories=sorted(frame[col].unique()))
+    frame = frame.sort_values(["category", "person_id"], kind="stable")
+    return frame.reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class VisitSampler:
-    """People with their illness, grouped by category so a day's visitors are drawn in O(visits).
+    """People with their illness in category blocks, so a day's visitors are drawn in O(visits).
 
-    Build once per population (`from_frames`) and reuse it for every simulated day.
+    Build once per population (`from_frames`, or `from_table` on setup's memory-mapped
+    visitor file) and reuse it for every simulated day.
     """
 
-    people: pd.DataFrame  # one row per person, sorted by person_id
+    visitors: pa.Table  # visitor_frame's rows: category blocks, person_id order within each
     categories: np.ndarray  # category names, sorted
-    order: np.ndarray  # row positions grouped by category
-    starts: np.ndarray  # offsets of each category's block in `order` (len = categories + 1)
+    starts: np.ndarray  # offsets of each category's block (len = categories + 1)
 
     @classmethod
     def from_frames(cls, population: pd.DataFrame, illness: pd.DataFrame) -> VisitSampler:
-        cols = [c for c in PEOPLE_COLUMNS if c in population.columns]
-        people = population[cols].merge(illness[ILLNESS_COLUMNS], on="person_id", how="inner")
-        people = people.sort_values("person_id", kind="stable").reset_index(drop=True)
-        codes, categories = pd.factorize(people["category"], sort=True)
-        order = np.argsort(codes, kind="stable")
-        starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(categories)))])
-        return cls(people, np.asarray(categories, dtype=object), order, starts)
+        frame = visitor_frame(population, illness)
+        return cls.from_table(pa.Table.from_pandas(frame, preserve_index=False))
+
+    @classmethod
+    def from_table(cls, visitors: pa.Table) -> VisitSampler:
+        """From a table laid out as `visitor_frame` makes it (category a dictionary column)."""
+        category = visitors.column("category").combine_chunks()
+        names = np.asarray(category.dictionary.to_pylist(), dtype=object)
+        codes = category.indices.to_numpy(zero_copy_only=False)
+        if len(codes) and np.any(np.diff(codes) < 0):
+            raise ValueError("visitor table is not in category blocks: build it with visitor_frame")
+        counts = np.bincount(codes, minlength=len(names))
+        return cls(visitors, names, np.concatenate([[0], np.cumsum(counts)]))
+
+    def __len__(self) -> int:
+        return self.visitors.num_rows
+
+    def rows(self, positions: np.ndarray) -> pd.DataFrame:
+        """The visitors at `positions`, in that order."""
+        return self.visitors.take(pa.array(positions, type=pa.int64())).to_pandas()
 
     def month_weights(self, config: HospitalConfig, month: int) -> np.ndarray:
         """Relative visit rate per category in `month` (peak categories × peak_multiplier)."""
@@ -107,17 +137,17 @@ class VisitSampler:
         return np.array([mult if month in peaks.get(c, ()) else 1.0 for c in self.categories])
 
     def draw(self, rng: np.random.Generator, n: int, weights: np.ndarray) -> np.ndarray:
-        """Row positions of `n` distinct people, chosen with probability ∝ their category weight."""
+        """Positions of `n` distinct people, chosen with probability ∝ their category weight."""
         counts = np.diff(self.starts)
         probs = counts * weights
         probs = probs / probs.sum()
-        n = min(n, len(self.people))
+        n = min(n, len(self))
         rows = np.empty(0, dtype=np.int64)
         while len(rows) < n:  # top up draws that repeated a person already chosen today
             need = n - len(rows)
             cat = rng.choice(len(counts), size=need + need // 10 + 1, p=probs)
             within = (rng.random(len(cat)) * counts[cat]).astype(np.int64)
-            rows = np.concatenate([rows, self.order[self.starts[cat] + within]])
+            rows = np.concatenate([rows, self.starts[cat] + within])
             _, first = np.unique(rows, return_index=True)
             rows = rows[np.sort(first)]
         return rows[:n]
@@ -146,7 +176,7 @@ def generate_visits(
     rows = sampler.draw(
         stream(config.seed, day, "visitors"), n, sampler.month_weights(config, day.month)
     )
-    visits = sampler.people.iloc[rows].reset_index(drop=True)
+    visits = sampler.rows(rows)
     visits["arrival_time"] = _arrival_times(config, day, arrivals, len(visits))
     visits = visits.sort_values(["arrival_time", "person_id"], kind="stable", ignore_index=True)
     return _describe_visits(config, day, visits)
@@ -167,13 +197,10 @@ def expected_visits(
     weights = sampler.month_weights(config, day.month)
     counts = np.diff(sampler.starts)
     per_person = daily_volume(config, day) * scale * weights / (counts * weights).sum()
-    category = np.empty(len(sampler.people), dtype=np.int64)
-    category[sampler.order] = np.repeat(np.arange(len(counts)), counts)
-    people = sampler.people.assign(
-        arrival_time=pd.Series(np.datetime64(day, "us"), index=sampler.people.index)
-    )
+    people = sampler.visitors.to_pandas()
+    people["arrival_time"] = pd.Series(np.datetime64(day, "us"), index=people.index)
     out = _describe_visits(config, day, people)
-    out["expected_visits"] = per_person[category]
+    out["expected_visits"] = np.repeat(per_person, counts)
     return out
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
 
 FOLDERS = ("batch", "processed", "failed", "stream", "models", "reports", "state")
 
@@ -91,6 +93,21 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     frame.to_parquet(tmp, index=False)
     os.replace(tmp, path)
     return path
+
+
+def write_arrow(frame: pd.DataFrame, path: Path) -> Path:
+    """Write an uncompressed Arrow IPC file atomically (two writers never share a temp file):
+    `read_arrow` memory-maps it."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    feather.write_feather(frame, tmp, compression="uncompressed")
+    os.replace(tmp, path)
+    return path
+
+
+def read_arrow(path: Path) -> pa.Table:
+    """A memory-mapped table: opening costs nothing, pages are read as rows are taken."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:

@@ -32,6 +32,7 @@ from hospital_twin.tasks.setup import (
     PEOPLE,
     read_people,
     schedule_for_day,
+    visit_sampler,
 )
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,7 @@ def generate_visits(
 ) -> dict:
     """D's visits: written to the lake as daily_visitors_D and loaded into fact_visit."""
     t0 = time.perf_counter()
-    people, profiles = read_people(lake, visits.PEOPLE_COLUMNS, visits.ILLNESS_COLUMNS)
-    frame = visits.generate_visits(config, day, people, profiles)
+    frame = visits.generate_visits(config, day, sampler=visit_sampler(lake))
     path = write_parquet(frame, lake.daily_visitors(day))
     cols = warehouse.table_columns(conn, "dw.fact_visit")
     rows = warehouse.replace_rows(conn, "dw.fact_visit", frame[cols], where={"sim_date": day})
@@ -115,8 +115,10 @@ def simulate_flow(
     """
     t0 = time.perf_counter()
     day_visits = pd.read_parquet(_visitors_path(lake, day))
-    everyone = read_people(lake, ["person_id"], ["person_id"])[0]["person_id"].to_numpy()
-    census, origin = previous_census(conn, config, day, everyone)  # warm-up draws from everyone
+    everyone = None
+    if day == config.simulation.start_date:  # the warm-up census draws from everyone
+        everyone = read_people(lake, ["person_id"], ["person_id"])[0]["person_id"].to_numpy()
+    census, origin = previous_census(conn, config, day, everyone)
     shifts = schedule_for_day(lake, day)
     result = run_day(config, day, None, None, census, shifts, day_visits=day_visits)
     write_csv(result.admissions[ADMISSION_COLUMNS], lake.admissions(day))

@@ -25,8 +25,9 @@ import pandas as pd
 import psycopg
 
 from hospital_twin.config import HospitalConfig, load_config
+from hospital_twin.day import visits
 from hospital_twin.io import migrations, warehouse
-from hospital_twin.io.lake import Lake, write_parquet
+from hospital_twin.io.lake import Lake, read_arrow, write_arrow, write_parquet
 from hospital_twin.setup import illness, population, schedules, workforce
 from hospital_twin.setup.calendar import calendar
 from hospital_twin.setup.reference import facilities_frame, wards_frame
@@ -36,6 +37,7 @@ PEOPLE = "people_data.parquet"
 ILLNESS = "population_with_illnesses.parquet"
 STAFF = "staff_data.parquet"
 RESERVE = "reserve_pool.parquet"
+VISITORS = "visitors.arrow"  # visits.visitor_frame: what a day draws its visitors from
 
 
 REMEDY = (
@@ -119,10 +121,11 @@ def build_population(config: HospitalConfig, lake: Lake) -> dict:
     profiles = illness.assign_illness_profiles(config, people)
     write_parquet(people, lake.path("batch", PEOPLE))
     write_parquet(profiles, lake.path("batch", ILLNESS))
+    write_arrow(visits.visitor_frame(people, profiles), lake.path("batch", VISITORS))
     return {
         "people": len(people),
         "seconds": round(time.perf_counter() - t0, 2),
-        "files": [PEOPLE, ILLNESS],
+        "files": [PEOPLE, ILLNESS, VISITORS],
     }
 
 
@@ -153,7 +156,7 @@ def load_population(conn: psycopg.Connection, lake: Lake) -> dict:
         replaces=[("dw.person_illness", profiles[_loaded_columns(conn, "dw.person_illness")])],
         dependents=["dw.person_illness"],
     )
-    for name in (PEOPLE, ILLNESS):
+    for name in (PEOPLE, ILLNESS, VISITORS):
         lake.move_to_processed(lake.path("batch", name))
     return loaded
 
@@ -307,6 +310,19 @@ def read_people(
         pd.read_parquet(people, columns=people_columns),
         pd.read_parquet(lake.path("processed", ILLNESS), columns=illness_columns),
     )
+
+
+def visit_sampler(lake: Lake) -> visits.VisitSampler:
+    """The day's visitor sampler, from setup's memory-mapped visitor file.
+
+    A lake set up before that file existed gets it built from the people files once, here
+    (the same rows setup would write), so its next days start as fast.
+    """
+    path = lake.path("processed", VISITORS)
+    if not path.exists():
+        people, profiles = read_people(lake, visits.PEOPLE_COLUMNS, visits.ILLNESS_COLUMNS)
+        write_arrow(visits.visitor_frame(people, profiles), path)
+    return visits.VisitSampler.from_table(read_arrow(path))
 
 
 def schedule_for_day(lake: Lake, day: dt.date) -> pd.DataFrame:
