@@ -4,14 +4,17 @@ Every statement lives in `sql/` (migrations create things, marts answer question
 only runs them (migrations are applied by `hospital_twin.io.migrations`). Loads use COPY (an
 order of magnitude faster than row INSERTs, see benchmarks/bench_daily.py) and replace a
 partition (a simulated day, a setup table) in one transaction, so re-running a date or the
-setup gives the same rows, never twice the rows.
+setup gives the same rows, never twice the rows. Bulk loads of millions of rows (setup) check
+their foreign keys once per key, set-based, instead of once per row (`without_foreign_keys`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -230,3 +233,91 @@ def table_checksum(
     ).format(row, sql.SQL(", ").join(map(sql.Identifier, order_by)), sql.Identifier(schema, name))
     count, digest = conn.execute(q).fetchone()
     return int(count), str(digest)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign key as the catalog defines it: enough to drop it and add it back the same."""
+
+    table: str
+    name: str
+    definition: str  # pg_get_constraintdef: "FOREIGN KEY (...) REFERENCES ... [DEFERRABLE ...]"
+
+
+def foreign_keys(conn: psycopg.Connection, tables: Iterable[str]) -> list[ForeignKey]:
+    """The foreign keys of `tables` (those their rows hold, not those referring to them)."""
+    keys = []
+    for table in tables:
+        for name, definition in conn.execute(read_sql("queries/foreign_keys_of.sql"), (table,)):
+            keys.append(ForeignKey(table, name, definition.removesuffix(" NOT VALID")))
+    return keys
+
+
+def drop_foreign_keys(conn: psycopg.Connection, keys: Sequence[ForeignKey]) -> None:
+    """Drop `keys` for a bulk load; `add_foreign_keys` must follow in the same transaction."""
+    for key in keys:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.Identifier(*key.table.split(".")), sql.Identifier(key.name)
+            )
+        )
+
+
+def add_foreign_keys(conn: psycopg.Connection, keys: Sequence[ForeignKey]) -> None:
+    """Add `keys` back as they were and check every row against each in one query.
+
+    `NOT VALID` then `VALIDATE CONSTRAINT`: PostgreSQL checks the table with one anti-join
+    instead of one lookup per row, and a row without its parent raises the same
+    ForeignKeyViolation (constraint, key and table named) as the row-level check would.
+    """
+    for key in keys:
+        table = sql.Identifier(*key.table.split("."))
+        name = sql.Identifier(key.name)
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID").format(
+                table, name, sql.SQL(key.definition)
+            )
+        )
+        conn.execute(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(table, name))
+
+
+def is_empty(conn: psycopg.Connection, table: str) -> bool:
+    """Whether `table` holds no row."""
+    query = sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(sql.Identifier(*table.split(".")))
+    return bool(conn.execute(query).fetchone()[0])
+
+
+def truncate(conn: psycopg.Connection, tables: Sequence[str]) -> None:
+    """Empty `tables` at once (in the caller's transaction; no table may be referenced by
+    another's foreign key): a DELETE of millions of rows leaves them dead for a COPY to pass."""
+    if tables:
+        conn.execute(
+            sql.SQL("TRUNCATE {}").format(
+                sql.SQL(", ").join(sql.Identifier(*t.split(".")) for t in tables)
+            )
+        )
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """A digest of the frame's columns, types and values (the Arrow buffers it COPYs from):
+    equal digests mean equal rows, so a load of the same frame can be skipped."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    digest = hashlib.sha256(str(table.schema.remove_metadata()).encode())
+    for column in table.columns:
+        for chunk in column.chunks:
+            if pa.types.is_dictionary(chunk.type):  # its buffers are the codes, not the values
+                chunk = chunk.dictionary_decode()
+            digest.update(f"{chunk.offset}:{len(chunk)}:{chunk.null_count}".encode())
+            for buffer in chunk.buffers():
+                digest.update(b"-" if buffer is None else buffer)
+    return digest.hexdigest()
+
+
+def count_rows(conn: psycopg.Connection, table: str, where: dict[str, object] | None) -> int:
+    """Rows of the partition `where` (the whole table when None)."""
+    query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(*table.split(".")))
+    if where:
+        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(
+            sql.SQL("{} = %s").format(sql.Identifier(k)) for k in where
+        )
+    return int(conn.execute(query, list((where or {}).values())).fetchone()[0])

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Sequence
 
 import pandas as pd
 import psycopg
@@ -28,6 +27,10 @@ from hospital_twin.config import HospitalConfig, load_config
 from hospital_twin.day import visits
 from hospital_twin.io import migrations, warehouse
 from hospital_twin.io.lake import Lake, read_arrow, write_arrow, write_parquet
+
+# The load machinery lives in the I/O shell; callers know its refusal and remedy from here.
+from hospital_twin.io.setup_load import REMEDY, SetupConflict  # noqa: F401
+from hospital_twin.io.setup_load import load_tables as _load_dimensions
 from hospital_twin.setup import illness, population, schedules, workforce
 from hospital_twin.setup.calendar import calendar
 from hospital_twin.setup.reference import facilities_frame, wards_frame
@@ -40,58 +43,8 @@ RESERVE = "reserve_pool.parquet"
 VISITORS = "visitors.arrow"  # visits.visitor_frame: what a day draws its visitors from
 
 
-REMEDY = (
-    "re-run hospital_setup with the profile and seed the simulated days were made with, or "
-    "start a new warehouse (`scripts/stack reset-warehouse` drops the warehouse and the lake)"
-)
-
-
 class SetupMissing(RuntimeError):
     """The daily run needs the setup's outputs and they are not there."""
-
-
-class SetupConflict(RuntimeError):
-    """The new setup's rows contradict what the warehouse holds: simulated days refer to rows it
-    would remove, or an SA ID number would be issued twice. Nothing was changed."""
-
-
-def _load_dimensions(
-    conn: psycopg.Connection,
-    merges: list[tuple[str, pd.DataFrame, list[str], dict | None]],
-    replaces: Sequence[tuple[str, pd.DataFrame]] = (),
-    dependents: Sequence[str] = (),
-) -> dict[str, int]:
-    """One transaction: empty `dependents`, merge each (table, frame, key, partition), then
-    replace whole tables that nothing refers to. Refused keys -> `SetupConflict`.
-
-    The registry's constraints are deferred for the block (an earlier stage in the same
-    transaction may have made them immediate) and checked before it ends (it may be a savepoint
-    of the caller's transaction), so a refusal is raised here, not at commit.
-    """
-    loaded: dict[str, int] = {}
-    try:
-        with conn.transaction():
-            conn.execute("SET CONSTRAINTS ALL DEFERRED")
-            warehouse.replace_tables(conn, [], dependents=dependents)
-            for table, frame, key, where in merges:
-                rows = warehouse.merge_rows(conn, table, frame, key, where)
-                loaded[table] = loaded.get(table, 0) + rows
-            for table, frame in replaces:
-                loaded[table] = warehouse.replace_rows(conn, table, frame)
-            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    except (psycopg.errors.ForeignKeyViolation, psycopg.errors.UniqueViolation,
-            psycopg.errors.ExclusionViolation) as e:  # fmt: skip
-        raise SetupConflict(_conflict_message(conn, e)) from e
-    return loaded
-
-
-def _conflict_message(conn: psycopg.Connection, e: psycopg.Error) -> str:
-    """What was refused (PostgreSQL's message and the key), the simulated days, what to do."""
-    days = conn.execute(warehouse.read_sql("queries/simulated_days.sql")).fetchone()
-    held = f"the warehouse holds {days[0]} simulated day(s)"
-    held += f" ({days[1]} to {days[2]})" if days[0] else ""
-    detail = f" ({e.diag.message_detail})" if e.diag.message_detail else ""
-    return f"setup refused: {e.diag.message_primary}{detail}; {held}; {REMEDY}"
 
 
 def load_reference(conn: psycopg.Connection, config: HospitalConfig) -> dict:
@@ -258,13 +211,15 @@ def build_schedules(config: HospitalConfig, lake: Lake) -> dict:
 
 
 def load_schedules(conn: psycopg.Connection, lake: Lake) -> dict:
-    """Every month's shifts into `dw.fact_schedule`, replacing the table in one transaction."""
+    """Every month's shifts into `dw.fact_schedule`, replacing the table in one transaction
+    (skipped when the shifts are those loaded last; a shift naming no staff member is a
+    `SetupConflict`)."""
     frames = [
         pd.read_parquet(p) for p in sorted(lake.path("state", "").glob("schedules_*.parquet"))
     ]
     frame = pd.concat(frames, ignore_index=True)
     columns = warehouse.table_columns(conn, "dw.fact_schedule")
-    return warehouse.replace_tables(conn, [("dw.fact_schedule", frame[columns])])
+    return _load_dimensions(conn, [], replaces=[("dw.fact_schedule", frame[columns])])
 
 
 def _remove(lake: Lake, pattern: str) -> None:

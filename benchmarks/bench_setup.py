@@ -1,0 +1,115 @@
+"""Benchmark: `hospital_setup`'s stages, run as the DAG's tasks run them, against a warehouse.
+
+Runs the task functions of `hospital_twin.tasks.setup` one after another (the DAG runs the
+population and workforce branches side by side; here they are serial, so each stage's seconds
+are its own) against the warehouse at $HT_DW_DSN, twice: on the warehouse as it is (empty after
+`scripts/stack reset-warehouse`, or `--reset` does that first) and again with the same profile
+and seed (a re-run of setup, which must change no row). Use your own stack instance, never
+`demo` or `test`:
+
+    HT_INSTANCE=setup HT_PORT_SHIFT=7 bash -c '. scripts/env.sh;
+        python benchmarks/bench_setup.py --reset --profile default'
+
+Prints one line per stage and run, the load average, then one JSON line with `setup_seconds`
+(the first run's total), `rerun_seconds` and per-stage seconds of each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+from hospital_twin.config import load_config  # noqa: E402
+from hospital_twin.io import warehouse  # noqa: E402
+from hospital_twin.io.lake import Lake  # noqa: E402
+from hospital_twin.tasks import setup  # noqa: E402
+
+
+def stages(conn, config, lake: Lake) -> list[tuple[str, Callable[[], object]]]:
+    """The DAG's tasks in an order its dependencies allow, each committed as its task's is."""
+
+    def committed(fn: Callable[[], object]) -> Callable[[], object]:
+        def run() -> object:
+            result = fn()
+            conn.commit()
+            return result
+
+        return run
+
+    return [
+        ("load_reference", committed(lambda: setup.load_reference(conn, config))),
+        ("build_population", lambda: setup.build_population(config, lake)),
+        ("load_population", committed(lambda: setup.load_population(conn, lake))),
+        ("build_workforce", lambda: setup.build_workforce(config, lake)),
+        ("load_workforce", committed(lambda: setup.load_workforce(conn, lake))),
+        ("build_schedules", lambda: setup.build_schedules(config, lake)),
+        ("load_schedules", committed(lambda: setup.load_schedules(conn, lake))),
+        ("record_setup", lambda: setup.record_setup(lake, "bench", config)),
+    ]
+
+
+def run_setup(label: str, config, lake: Lake) -> dict[str, float]:
+    """One whole setup; seconds per stage."""
+    seconds: dict[str, float] = {}
+    with warehouse.connect() as conn:
+        for name, fn in stages(conn, config, lake):
+            t0 = time.perf_counter()
+            result = fn()
+            seconds[name] = round(time.perf_counter() - t0, 2)
+            rows = result if isinstance(result, dict) else {}
+            brief = ", ".join(f"{k}={v}" for k, v in rows.items() if isinstance(v, int | float))
+            print(f"  {label:6} {name:17} {seconds[name]:8.2f} s   {brief}", flush=True)
+    total = round(sum(seconds.values()), 2)
+    print(f"  {label:6} {'total':17} {total:8.2f} s   load {load()}", flush=True)
+    return seconds
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default=os.environ.get("HT_PROFILE", "default"))
+    parser.add_argument("--population-size", type=int, default=None)
+    parser.add_argument("--reset", action="store_true", help="scripts/stack reset-warehouse first")
+    parser.add_argument("--no-rerun", action="store_true", help="only the run on the warehouse")
+    args = parser.parse_args()
+    if os.environ.get("HT_INSTANCE") in ("demo", "test"):
+        sys.exit("bench_setup runs on its own instance, e.g. HT_INSTANCE=setup HT_PORT_SHIFT=7")
+    if args.reset:
+        subprocess.run(["bash", str(REPO / "scripts/stack"), "reset-warehouse"], check=True)
+
+    overrides = {"population": {"size": args.population_size}} if args.population_size else {}
+    config = load_config(args.profile, **overrides)
+    lake_root = Path(os.environ["HT_HOME"]) / "bench_setup_lake"
+    shutil.rmtree(lake_root, ignore_errors=True)
+    lake = Lake(lake_root).ensure()
+    print(f"setup of {args.profile} ({config.population.size} people), load {load()}", flush=True)
+
+    runs = {"first": run_setup("first", config, lake)}
+    if not args.no_rerun:
+        runs["rerun"] = run_setup("rerun", config, lake)
+    shutil.rmtree(lake_root, ignore_errors=True)
+    result = {
+        "profile": args.profile,
+        "population": config.population.size,
+        "setup_seconds": round(sum(runs["first"].values()), 1),
+        "rerun_seconds": round(sum(runs["rerun"].values()), 1) if "rerun" in runs else None,
+        "stages": runs,
+        "load": load(),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
