@@ -13,10 +13,22 @@ elapsed stays; and the twin runs on. Reported, per ward and overall:
 - coverage of the 80 % and 95 % census bands over every (ward, day);
 - for "at least one midnight at or over capacity in the horizon": a reliability table,
   calibration error (expected calibration error over probability bins, as a fraction), Brier
-  score and the Brier score of climatology (each ward's event frequency over the origins);
+  score and the Brier score of climatology (each ward's frequency of the event over every
+  `--horizon`-day window of the data up to the origin: an honest baseline, which knows no
+  more than the prediction);
+- `calibration_error_floor`: the calibration error a perfectly calibrated forecaster would
+  score on the same cases (outcomes drawn from the predicted probabilities): with about 130
+  (origin, ward) cases the metric itself is that noisy;
 - `recommendation_spread`: per ward, the sd of the recommended beds over the origins with at
   least 90 days of history, as a fraction of its beds, averaged over wards (Monte Carlo noise
-  plus the hospital's seasons: a stable hospital keeps it small);
+  plus the hospital's seasons: a stable hospital keeps it small); `recommendation_noise` is
+  its Monte Carlo part alone (per origin, the bootstrap sd of the recommendation over the
+  runs), averaged the same way;
+- `recommendation_weekly_change`: issue 10's check, "consecutive weekly runs differ only by
+  Monte Carlo noise": the study is run again a week after each origin (`--no-weekly` skips
+  it), and the mean absolute change of each ward's recommendation is set beside
+  `recommendation_weekly_noise`, the change Monte Carlo noise alone gives (both as a
+  fraction of the beds, averaged over wards);
 - ED waits: the planner's predicted shares of ED admissions waiting over 4 h and 12 h for a
   bed at the configured beds (`capacity.planner`) against the shares the twin recorded
   (refused requests count as over both), pooled over ED admissions (`wait4_predicted`,
@@ -44,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from hospital_twin.capacity import closed_loop as cl
+from hospital_twin.capacity.study import recommended_beds
 from hospital_twin.config import load_config
 
 BINS = np.array([0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0001])
@@ -55,8 +68,10 @@ def score_origin(
     """Per ward: predicted vs realised census, the at-capacity event and the ED waits at one
     origin."""
     real = cl.realised(history, origin, horizon)
+    clim = climatology(history, origin, horizon)
     waits = cl.realised_waits(history, origin, horizon).set_index("ward")
     forecasts = cl.NO_FORECASTS if arrivals == "recent" else None
+    target = config.capacity.risk_target
     rows = []
     for p in cl.predict(config, history, origin, horizon, runs, forecasts=forecasts):
         beds = config.ward(p.ward).beds
@@ -77,7 +92,9 @@ def score_origin(
                 "in95": float(inside[0.95].mean()),
                 "p_full": float((p.risk.occupancy.max(axis=1) >= beds).mean()),
                 "full": float((seen >= beds).any()),
-                "recommended": p.risk.recommended_beds,
+                "climatology": clim.get(p.ward, 0.0),
+                "recommended": p.recommended,
+                "recommended_noise": recommendation_noise(p.risk.occupancy, target),
                 "source": p.arrivals.split(" (")[0],
                 "ed_admissions": int(ed["ed_admissions"]),
                 **{f"pred_{h}h": float(at_beds[f"wait_over_{h}h"]) for h in cl.WAIT_HOURS},
@@ -85,6 +102,79 @@ def score_origin(
             }
         )
     return rows
+
+
+def climatology(history: cl.History, origin: dt.date, horizon: int) -> dict[str, float]:
+    """Per ward, the share of `horizon`-day windows of the data up to `origin` holding a
+    midnight at or over the beds (with no complete window yet: the share of such days)."""
+    wd = history.upto("ward_day", origin).sort_values("sim_date")
+    out = {}
+    for ward, days in wd.groupby("ward"):
+        full = pd.Series((days["occupancy_end"] >= days["beds"]).to_numpy(float))
+        windows = full.rolling(horizon).max().dropna()
+        out[str(ward)] = float(windows.mean() if len(windows) else full.mean())
+    return out
+
+
+def next_week(
+    config, history, origin: dt.date, horizon: int, runs: int, arrivals: str
+) -> list[dict]:
+    """Per ward, the recommendation of the weekly run after `origin` and its noise."""
+    forecasts = cl.NO_FORECASTS if arrivals == "recent" else None
+    later = origin + dt.timedelta(days=7)
+    target = config.capacity.risk_target
+    return [
+        {
+            "origin": origin,
+            "ward": p.ward,
+            "recommended_next": p.recommended,
+            "recommended_next_noise": recommendation_noise(p.risk.occupancy, target),
+        }
+        for p in cl.predict(config, history, later, horizon, runs, forecasts=forecasts)
+    ]
+
+
+def weekly_figures(rows: pd.DataFrame) -> dict[str, float]:
+    """Consecutive weekly runs (issue 10's stability check): per ward, the mean absolute
+    change of the recommendation from one week to the next, and the change Monte Carlo noise
+    alone would give (two independent estimates: sqrt(2 / pi) x their combined sd), each as
+    a fraction of the beds, averaged over wards."""
+    if "recommended_next" not in rows:
+        return {}
+    change = (rows["recommended_next"] - rows["recommended"]).abs() / rows["beds"]
+    noise = (
+        np.hypot(rows["recommended_noise"], rows["recommended_next_noise"])
+        * np.sqrt(2 / np.pi)
+        / rows["beds"]
+    )
+    by_ward = pd.DataFrame({"ward": rows["ward"], "change": change, "noise": noise})
+    means = by_ward.groupby("ward").mean()
+    return {
+        "recommendation_weekly_change": float(means["change"].mean()),
+        "recommendation_weekly_noise": float(means["noise"].mean()),
+    }
+
+
+def recommendation_noise(occupancy: np.ndarray, target: float, draws: int = 100) -> float:
+    """Monte Carlo noise of a recommendation: the bootstrap sd, over the runs, of the
+    recommended beds (the level whose peak-census exceedance meets `target`)."""
+    rng = np.random.default_rng(0)
+    peaks = occupancy.max(axis=1)
+    boot = [recommended_beds(rng.choice(peaks, len(peaks))[:, None], target) for _ in range(draws)]
+    return float(np.std(boot))
+
+
+def calibration_floor(p: np.ndarray, draws: int = 500) -> float:
+    """The calibration error a perfectly calibrated forecaster scores on these cases: outcomes
+    drawn from the predicted probabilities themselves (the metric's sampling noise)."""
+    rng = np.random.default_rng(0)
+    return float(np.mean([_ece(p, (rng.random(len(p)) < p).astype(float)) for _ in range(draws)]))
+
+
+def _ece(p: np.ndarray, y: np.ndarray) -> float:
+    """Expected calibration error over BINS: case-weighted |predicted - observed| per bin."""
+    table = reliability(p, y)
+    return float((table["n"] * (table["predicted"] - table["observed"]).abs()).sum() / len(p))
 
 
 def reliability(p: np.ndarray, y: np.ndarray) -> pd.DataFrame:
@@ -118,23 +208,28 @@ def _shares(sums: pd.DataFrame) -> pd.DataFrame:
 
 def summarise(rows: pd.DataFrame, config) -> dict:
     """The figures of the module docstring from the per (origin, ward) rows."""
-    table = reliability(rows["p_full"].to_numpy(), rows["full"].to_numpy())
-    ece = float((table["n"] * (table["predicted"] - table["observed"]).abs()).sum() / len(rows))
-    clim = rows.groupby("ward")["full"].transform("mean")
+    p, y = rows["p_full"].to_numpy(), rows["full"].to_numpy()
+    table = reliability(p, y)
+    clim = rows["climatology"]
     late = rows[
         pd.to_datetime(rows["origin"])
         >= pd.Timestamp(config.simulation.start_date) + pd.Timedelta(days=90)
     ]
-    spread = late.groupby("ward").agg(sd=("recommended", "std"), beds=("beds", "first"))
+    spread = late.groupby("ward").agg(
+        sd=("recommended", "std"), noise=("recommended_noise", "mean"), beds=("beds", "first")
+    )
     return {
         "census_error": float(rows["predicted"].sum() / rows["realised"].sum() - 1),
         "band80_coverage": float(rows["in80"].mean()),
         "band95_coverage": float(rows["in95"].mean()),
-        "calibration_error": ece,
+        "calibration_error": _ece(p, y),
+        "calibration_error_floor": calibration_floor(p),
         "brier": float(((rows["p_full"] - rows["full"]) ** 2).mean()),
         "brier_climatology": float(((clim - rows["full"]) ** 2).mean()),
         "origins": int(rows["origin"].nunique()),
         "recommendation_spread": float((spread["sd"] / spread["beds"]).mean()),
+        "recommendation_noise": float((spread["noise"] / spread["beds"]).mean()),
+        **weekly_figures(late),
         **_shares(wait_shares(rows).sum().to_frame().T).iloc[0].to_dict(),
         "reliability": table.reset_index(names="bin").to_dict("records"),
     }
@@ -170,6 +265,8 @@ def main(argv: list[str] | None = None) -> dict:
     )
     ap.add_argument("--history", type=Path, help="folder keeping the simulated days: "
                     "read if there, else written (re-score without re-simulating)")  # fmt: skip
+    ap.add_argument("--weekly", action=argparse.BooleanOptionalAction, default=True,
+                    help="also run the study a week after each origin (weekly change)")  # fmt: skip
     ap.add_argument("--rows", type=Path, help="write the per (origin, ward) rows here (csv)")
     args = ap.parse_args(argv)
     config = load_config(args.profile)
@@ -185,6 +282,17 @@ def main(argv: list[str] | None = None) -> dict:
             for r in score_origin(config, history, o, args.horizon, args.runs, args.arrivals)
         ]
     )
+    if args.weekly:
+        rows = rows.merge(
+            pd.DataFrame(
+                [
+                    r
+                    for o in origins
+                    for r in next_week(config, history, o, args.horizon, args.runs, args.arrivals)
+                ]
+            ),
+            on=["origin", "ward"],
+        )
     if args.rows:
         rows.to_csv(args.rows, index=False)
     out = summarise(rows, config)

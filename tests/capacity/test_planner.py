@@ -5,11 +5,19 @@ from __future__ import annotations
 import heapq
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hospital_twin.capacity.loss import simulate_loss_system
 from hospital_twin.capacity.montecarlo import ArrivalIntensity, simulate_occupancy
-from hospital_twin.capacity.planner import PATIENCE_HOURS, criterion, planner_metrics, wait_share
+from hospital_twin.capacity.planner import (
+    PATIENCE_HOURS,
+    criterion,
+    hold_thin,
+    planner_metrics,
+    thin_data,
+    wait_share,
+)
 from hospital_twin.capacity.study import recommended_beds
 from tests.capacity.test_engines_agree import LOS, equilibrium_census
 
@@ -74,3 +82,26 @@ def test_wait_shares_are_those_of_a_ward_queueing_in_the_ed(beds, occupancy, mea
         expected = wait_share(hours, beds, np.array([occupancy * beds]), mean_los)
         se = np.sqrt(seen * (1 - seen) / len(waits)) * 10  # runs of waits are correlated
         assert abs(expected - seen) <= max(3 * se, 0.1 * seen), (hours, expected, seen)
+
+
+def test_thin_data_hold_the_configured_beds_and_say_why() -> None:
+    """A LOS mostly configured or an arrival level not yet measured cannot move the beds: the
+    recommendation stays the configured one and its criterion names the reason and what the
+    Monte Carlo alone would say; a ward with data keeps its recommendation."""
+    assert thin_data(0.9, 0.05) is None
+    assert "LOS 20%" in thin_data(0.2, 0.05)
+    assert "steady state" in thin_data(0.9, 0.0)
+    recs = pd.DataFrame(
+        {"ward": ["ICU", "Medicine"], "configured_beds": [53, 265],
+         "recommended_beds": [68, 240], "risk_at_configured": [0.4, 0.0],
+         "risk_at_recommended": [0.05, 0.05], "criterion": ["mc", "mc"]}
+    )  # fmt: skip
+    held = hold_thin(recs, {"ICU": thin_data(0.2, 0.0), "Medicine": None}).set_index("ward")
+    assert (
+        held.loc["ICU", "recommended_beds"] == 53
+        and held.loc["Medicine", "recommended_beds"] == 240
+    )
+    assert "too thin" in held.loc["ICU", "criterion"] and "says 68" in held.loc["ICU", "criterion"]
+    assert (
+        held.loc["ICU", "risk_at_recommended"] == 0.4 and held.loc["Medicine", "criterion"] == "mc"
+    )

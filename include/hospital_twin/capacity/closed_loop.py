@@ -24,6 +24,7 @@ import pandas as pd
 from hospital_twin.capacity import inputs, observed
 from hospital_twin.capacity.los_fit import LosEstimate, from_config
 from hospital_twin.capacity.montecarlo import ArrivalIntensity
+from hospital_twin.capacity.planner import thin_data
 from hospital_twin.capacity.study import WardRisk, ward_risk
 from hospital_twin.config import HospitalConfig, Scenario
 from hospital_twin.day import flow, visits
@@ -124,9 +125,11 @@ class Prediction:
 
     ward: str
     origin: dt.date
-    risk: WardRisk
+    risk: WardRisk  # the Monte Carlo's, its recommended_beds included
     los: LosEstimate
     arrivals: str
+    recommended: int  # the study's: the Monte Carlo's, or the configured beds if `thin`
+    thin: str | None = None  # why the data are too thin to move the recommendation, if so
 
 
 def observed_inputs(history: History, origin: dt.date) -> dict[str, pd.DataFrame]:
@@ -168,7 +171,9 @@ def predict(
 
     Arrivals as the product takes them: the forecasts the daily retrain stored on the origin
     (`stored_forecasts`, computed unless given; pass `NO_FORECASTS` for the recent-rate
-    fallback alone), else the recent admissions."""
+    fallback alone), else the recent admissions. Where the data are too thin to move it
+    (`planner.thin_data`), the recommendation is the configured beds and `thin` says why (as
+    `tasks.capacity` holds it with `planner.hold_thin`)."""
     seen = observed_inputs(history, origin)
     if forecasts is None:
         forecasts = stored_forecasts(config, history, origin)
@@ -197,8 +202,17 @@ def predict(
             bed_levels=[ward.beds],
             los_log_sd=est.log_sd,
         )
-        out.append(Prediction(ward.name, origin, risk, est, sources[ward.name]["arrivals"]))
+        thin = thin_data(est.data_weight, risk_level_cv(frame, ward.name))
+        beds = ward.beds if thin else risk.recommended_beds
+        out.append(
+            Prediction(ward.name, origin, risk, est, sources[ward.name]["arrivals"], beds, thin)
+        )
     return out
+
+
+def risk_level_cv(frame: pd.DataFrame, ward: str) -> float:
+    """The arrival level's uncertainty of `ward` in a study intensity frame."""
+    return float(frame.loc[frame["ward"] == ward, "level_cv"].iloc[0])
 
 
 def realised(history: History, origin: dt.date, horizon: int) -> pd.DataFrame:

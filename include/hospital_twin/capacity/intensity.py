@@ -2,9 +2,12 @@
 
 Three sources, best first: the latest arrival forecast of the ward's admissions stream (a
 LightGBM forecast; a seasonal-naive one says nothing the recent rate does not), the recent
-admission rate with its observed day-to-day dispersion, and, with too little history, the
-configured steady state: the rate that keeps the ward at `simulation.warmup_occupancy`
-(Little's law: beds x occupancy = rate x expected census days per admission).
+admission rate with its observed day-to-day dispersion (per unit of the calendar's planned
+volume, `forecast.calendar`, so the end of a reduced service or a short month is no drift;
+averaged over the window that has predicted the ward best, `forecast.level`),
+and, with too little history, the configured steady state: the rate that keeps the ward at
+`simulation.warmup_occupancy` (Little's law: beds x occupancy = rate x expected census days
+per admission).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import pandas as pd
 from hospital_twin.capacity.los_fit import LosModel
 from hospital_twin.capacity.montecarlo import census_days
 from hospital_twin.config import HospitalConfig
+from hospital_twin.forecast.calendar import config_exposure
+from hospital_twin.forecast.level import Level, best_level
 
 MIN_HISTORY_DAYS = 14  # fewer days of admissions: use the configured steady state
 RECENT_DAYS = 28  # the days the recent rate (and the forecaster's level) averages over
@@ -49,13 +54,15 @@ def level_cv(counts: np.ndarray, window: int = RECENT_DAYS) -> float:
     counts and carried over the next `window` days.
 
     Two parts: the standard error of the recent mean (sampling), and the drift between
-    consecutive `window`-day periods (seasons, month lengths, service changes), which no
-    sampling error shows. The drift is read from the ward's own track record when the history
-    holds DRIFT_MIN_PERIODS periods: the root mean square of the relative change between the
-    mean of `window` days and that of the next `window` days, every week. That change
-    carries the sampling noise of both periods, so one standard error is taken off: what
-    remains is the error of the level as an estimate of the next period's (the next
-    period's own day-to-day noise is drawn by the Monte Carlo).
+    consecutive `window`-day periods (seasons), which no sampling error shows; known changes
+    of plan (month lengths, a reduced service) are taken out first, as `ward_intensity`
+    passes counts per unit of planned volume: they are no uncertainty. The drift is read
+    from the ward's own track record when the history holds DRIFT_MIN_PERIODS periods: the
+    root mean square of the relative change between the mean of `window` days and that of
+    the next `window` days, every week. That change carries the sampling noise of both
+    periods, so one standard error is taken off: what remains is the error of the level as
+    an estimate of the next period's (the next period's own day-to-day noise is drawn by
+    the Monte Carlo).
     """
     recent = counts[-window:]
     mean = recent.mean() if len(recent) else 0.0
@@ -103,8 +110,10 @@ def ward_intensity(
     (one admission a day: ±19 % from 28 days) and every season's turn were taken as known.
     """
     counts = daily_counts(history, ward)
+    planned = config_exposure(config, np.sort(history["sim_date"].unique()))
+    rates = counts / planned  # per unit of the calendar's planned volume (forecast.calendar)
     days = min(len(counts), RECENT_DAYS)
-    cv = level_cv(counts) if days >= MIN_HISTORY_DAYS else 0.0
+    cv = level_cv(rates) if days >= MIN_HISTORY_DAYS else 0.0
     stream = f"admissions:{ward}"
     mine = forecasts[forecasts["stream"] == stream]
     if not mine.empty and (mine["method"] != "seasonal_naive").all():
@@ -112,12 +121,13 @@ def ward_intensity(
         frame = extend_forecast(mine, dates).assign(level_cv=cv)
         return frame, f"forecast {stream} ({method}, origin {origin})"
     if days >= MIN_HISTORY_DAYS:
-        recent = counts[-RECENT_DAYS:]
-        mean = recent.mean()
+        recent = rates[-RECENT_DAYS:] * planned[-RECENT_DAYS:].mean()
+        level = best_level(rates, RECENT_DAYS) or Level(rates[-RECENT_DAYS:].mean(), cv, days)
+        mean = level.rate * config_exposure(config, dates)
         frame = pd.DataFrame(
-            {"date": dates, "mean": mean, "nb_size": moment_nb_size(recent), "level_cv": cv}
+            {"date": dates, "mean": mean, "nb_size": moment_nb_size(recent), "level_cv": level.cv}
         )
-        return frame, f"recent admissions ({days} days, mean {mean:.2f}/day)"
+        return frame, f"recent admissions ({level.window} days, mean {mean.mean():.2f}/day)"
     rate = steady_rate(config, ward, los)
     frame = pd.DataFrame({"date": dates, "mean": rate, "nb_size": np.inf, "level_cv": 0.0})
     return frame, f"configured steady state at {config.simulation.warmup_occupancy:.0%} occupancy"

@@ -336,10 +336,12 @@ def blend_los(
         return LosEstimate(dataclasses.replace(configured, description=why), PRIOR_LOG_SD, 0.0)
     fitted = fit_los(x, c) if completed >= SHAPE_FROM_DATA else scale_mle(configured, x, c)
     # the data's sd of log E[LOS]: sampling (cv / sqrt(n)) plus the share of the mean that
-    # lies past the follow-up (the longest open stay), which the fit only extrapolates
+    # lies past the follow-up, which the fit only extrapolates. The follow-up is the longest
+    # stay seen, ended or open (the data reach at least that far back); the longest open stay
+    # alone made a two-year-old ward with only short stays open half "thin" again.
     tail = 0.0
     if open_:
-        window = float(x[c].max())
+        window = float(x.max())
         grid = np.linspace(window, window + 50 * configured.mean, 2001)
         tail = float(np.trapezoid(configured.survival(grid), grid)) / configured.mean
     se2 = _cv(configured) ** 2 / completed + tail**2

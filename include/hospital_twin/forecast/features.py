@@ -143,14 +143,20 @@ def origin_features(
     level_window: int,
     country: str,
     yearly: bool = True,
+    exposure: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Feature rows for pairs (origin index o, horizon h) and their level offsets.
 
-    Row k describes target index t = o + h - 1 using only y[:o]. Returns (X, level).
+    Row k describes target index t = o + h - 1 using only y[:o]. Returns (X, offset).
+    With `exposure` (the planned volume of every index up to the last target,
+    `forecast.calendar`), the features read arrivals per unit of exposure and the offset is
+    that level times the target day's exposure: a known change of plan is not a drift.
     """
     o = np.asarray(origins, dtype=np.int64)
     h = np.asarray(horizons, dtype=np.int64)
     t = o + h - 1
+    if exposure is not None:
+        y = y / exposure[: len(y)]
     win = _Windows(y)
     level = _level(win, o, level_window)
     back = WEEK * ((h + WEEK - 1) // WEEK)  # days back to the last observed same weekday
@@ -173,7 +179,8 @@ def origin_features(
         "lag_weeks_mean_4": lags_mean / level,
         "last_year": np.where(np.isfinite(last_year), last_year, np.nan),
     }
-    return pd.DataFrame(cols, columns=list(FEATURES)), level
+    offset = level if exposure is None else level * exposure[t]
+    return pd.DataFrame(cols, columns=list(FEATURES)), offset
 
 
 def future_dates(last: pd.Timestamp, horizon: int) -> pd.DatetimeIndex:

@@ -9,9 +9,12 @@ negative-binomial size per horizon bucket (`forecast_dispersion`) by maximum lik
 *out-of-fold* forecasts (models refitted on the history before each of `calibration_folds`
 cut points); the size absorbs both the day-to-day over-dispersion and the model's error at
 that horizon, so NB intervals around the mean cover at their nominal rates, as `backtest`
-(in `forecast_backtest`) checks. Recalibrating the levels on the out-of-fold PIT as well was
-tried and dropped: the held-out months carry their own seasonal bias, and the correction
-moved coverage away from nominal elsewhere.
+(in `forecast_backtest`) checks. With a hospital config, arrivals are modelled per unit of
+the calendar's planned volume (`forecast.calendar`: month lengths, a reduced service), so a
+known change of plan moves the forecast on its date instead of dragging the level.
+Recalibrating the levels on the out-of-fold PIT as well was tried and dropped: the held-out
+months carry their own seasonal bias, and the correction moved coverage away from nominal
+elsewhere.
 
 Usage::
 
@@ -37,6 +40,8 @@ import pandas as pd
 
 from hospital_twin.config import Forecast, HospitalConfig
 from hospital_twin.contracts import INTERVALS
+from hospital_twin.forecast import calendar as volume
+from hospital_twin.forecast.calendar import Period
 from hospital_twin.forecast.dispersion import nb_bound, nb_sizes_by_horizon
 from hospital_twin.forecast.features import (
     FEATURES,
@@ -73,6 +78,17 @@ class ForecastParams:
     horizon_buckets: tuple[int, ...] = (7, 14)
     min_calibration_pairs: int = 200
     yearly_min_days: int = 400
+    # The hospital's volume calendar (`forecast.calendar`): arrivals modelled per unit of
+    # planned volume. Off for a bare series; `as_params(config)` switches it on.
+    monthly_volume: bool = False
+    reduced_periods: tuple[Period, ...] = ()
+
+    def exposure(self, start: pd.Timestamp, days: int) -> np.ndarray | None:
+        """Planned volume of the `days` days from `start`, or None without a calendar."""
+        if not self.monthly_volume and not self.reduced_periods:
+            return None
+        dates = pd.date_range(start, periods=days, freq="D")
+        return volume.exposure(dates, self.reduced_periods, self.monthly_volume)
 
     def yearly(self, days: int) -> bool:
         """Use month/day-of-year features only with enough history (a year and a level window)."""
@@ -104,7 +120,12 @@ def as_params(config_or_params: ParamsLike) -> ForecastParams:
     if isinstance(config_or_params, ForecastParams):
         return config_or_params
     if isinstance(config_or_params, HospitalConfig):
-        config_or_params = config_or_params.forecast
+        return ForecastParams(
+            horizon_days=config_or_params.forecast.horizon_days,
+            min_history_days=config_or_params.forecast.min_history_days,
+            monthly_volume=True,
+            reduced_periods=volume.reduced_periods(config_or_params),
+        )
     if isinstance(config_or_params, Forecast):
         return ForecastParams(
             horizon_days=config_or_params.horizon_days,
@@ -113,6 +134,10 @@ def as_params(config_or_params: ParamsLike) -> ForecastParams:
     values = dict(config_or_params)
     if "horizon_buckets" in values:
         values["horizon_buckets"] = tuple(values["horizon_buckets"])
+    if "reduced_periods" in values:
+        values["reduced_periods"] = tuple(
+            (str(a), str(b), float(r)) for a, b, r in values["reduced_periods"]
+        )
     return ForecastParams(**values)
 
 
@@ -166,8 +191,16 @@ def _predict_mean(
     p: ForecastParams,
     yearly: bool,
 ) -> np.ndarray:
+    last = int(np.max(origins + horizons)) if len(origins) else len(s)
     X, level = origin_features(
-        s.to_numpy(), s.index[0], origins, horizons, p.level_window, p.holiday_country, yearly
+        s.to_numpy(),
+        s.index[0],
+        origins,
+        horizons,
+        p.level_window,
+        p.holiday_country,
+        yearly,
+        p.exposure(s.index[0], max(last, len(s))),
     )
     return level * np.exp(booster.predict(X, raw_score=True))
 
@@ -193,7 +226,14 @@ def _train(s: pd.Series, limit: int, p: ForecastParams) -> lgb.Booster:
     if np.nansum(target) <= 0:
         raise ValueError("every count in the history is zero: nothing for a Poisson model")
     X, level = origin_features(
-        y, s.index[0], o[known], h[known], p.level_window, p.holiday_country, p.yearly(limit)
+        y,
+        s.index[0],
+        o[known],
+        h[known],
+        p.level_window,
+        p.holiday_country,
+        p.yearly(limit),
+        p.exposure(s.index[0], len(y)),
     )
     data = lgb.Dataset(
         X,

@@ -21,6 +21,7 @@ import psycopg
 
 from hospital_twin.capacity import inputs
 from hospital_twin.capacity.montecarlo import ArrivalIntensity
+from hospital_twin.capacity.planner import hold_thin, thin_data
 from hospital_twin.capacity.report import risk_report
 from hospital_twin.capacity.simpy_check import simpy_ward
 from hospital_twin.capacity.study import capacity_study, risk_curve, scenario_inputs
@@ -134,6 +135,10 @@ def run_chunk(
             w: census.loc[census["ward"] == w, "elapsed_days"].to_numpy(float) for w in wards
         },
         origin=origin,
+    )
+    level_cv = intensity.groupby("ward")["level_cv"].first()
+    recs = hold_thin(  # thin data do not move the beds (planner.thin_data)
+        recs, {w: thin_data(e.data_weight, float(level_cv[w])) for w, e in estimates.items()}
     )
     name = f"{scenario_name}__{'_'.join(w.replace(' ', '-').replace('&', 'and') for w in wards)}"
     write_parquet(curves, folder / f"curves_{name}.parquet")
