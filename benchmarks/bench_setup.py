@@ -10,8 +10,10 @@ and seed (a re-run of setup, which must change no row). Use your own stack insta
     HT_INSTANCE=setup HT_PORT_SHIFT=7 bash -c '. scripts/env.sh;
         python benchmarks/bench_setup.py --reset --profile default'
 
-Prints one line per stage and run, the load average, then one JSON line with `setup_seconds`
-(the first run's total), `rerun_seconds` and per-stage seconds of each run.
+Prints one line per stage and run (wall seconds, and CPU seconds of this process plus its
+PostgreSQL backend: on a shared machine the wall time mostly measures the other processes),
+the load average, then one JSON line with `setup_seconds` (the first run's total wall time),
+`rerun_seconds`, `setup_cpu_seconds` and per-stage seconds of each run.
 """
 
 from __future__ import annotations
@@ -57,20 +59,34 @@ def stages(conn, config, lake: Lake) -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
-def run_setup(label: str, config, lake: Lake) -> dict[str, float]:
-    """One whole setup; seconds per stage."""
+def server_cpu(pid: int) -> float:
+    """CPU seconds of the PostgreSQL backend `pid` (same machine): on a loaded machine wall
+    time says more about the other processes than about the load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_setup(label: str, config, lake: Lake) -> tuple[dict[str, float], dict[str, float]]:
+    """One whole setup; wall seconds and CPU seconds (this process + its backend) per stage."""
     seconds: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     with warehouse.connect() as conn:
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
         for name, fn in stages(conn, config, lake):
-            t0 = time.perf_counter()
+            t0, c0, s0 = time.perf_counter(), time.process_time(), server_cpu(pid)
             result = fn()
             seconds[name] = round(time.perf_counter() - t0, 2)
+            cpu[name] = round(time.process_time() - c0 + server_cpu(pid) - s0, 2)
             rows = result if isinstance(result, dict) else {}
             brief = ", ".join(f"{k}={v}" for k, v in rows.items() if isinstance(v, int | float))
-            print(f"  {label:6} {name:17} {seconds[name]:8.2f} s   {brief}", flush=True)
-    total = round(sum(seconds.values()), 2)
-    print(f"  {label:6} {'total':17} {total:8.2f} s   load {load()}", flush=True)
-    return seconds
+            figures = f"{seconds[name]:8.2f} s wall {cpu[name]:7.2f} s cpu"
+            print(f"  {label:6} {name:17} {figures}   {brief}", flush=True)
+    total, total_cpu = round(sum(seconds.values()), 2), round(sum(cpu.values()), 2)
+    print(
+        f"  {label:6} {'total':17} {total:8.2f} s wall {total_cpu:7.2f} s cpu   load {load()}",
+        flush=True,
+    )
+    return seconds, cpu
 
 
 def load() -> str:
@@ -96,16 +112,19 @@ def main() -> None:
     lake = Lake(lake_root).ensure()
     print(f"setup of {args.profile} ({config.population.size} people), load {load()}", flush=True)
 
-    runs = {"first": run_setup("first", config, lake)}
+    runs, cpu = {}, {}
+    runs["first"], cpu["first"] = run_setup("first", config, lake)
     if not args.no_rerun:
-        runs["rerun"] = run_setup("rerun", config, lake)
+        runs["rerun"], cpu["rerun"] = run_setup("rerun", config, lake)
     shutil.rmtree(lake_root, ignore_errors=True)
     result = {
         "profile": args.profile,
         "population": config.population.size,
         "setup_seconds": round(sum(runs["first"].values()), 1),
         "rerun_seconds": round(sum(runs["rerun"].values()), 1) if "rerun" in runs else None,
+        "setup_cpu_seconds": round(sum(cpu["first"].values()), 1),
         "stages": runs,
+        "stages_cpu": cpu,
         "load": load(),
     }
     print(json.dumps(result))

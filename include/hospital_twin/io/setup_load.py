@@ -44,11 +44,10 @@ def load_tables(
 
     A load whose frame is the one recorded for its partition, with the rows still there, is
     skipped (a re-run with the same seed writes nothing); dependents are emptied only when a
-    merge changes rows. A table loaded while empty (the first setup, each replaced table) is
-    COPYed without its foreign keys, added back in the same transaction and validated with one
-    query each: a check per row took most of the default profile's setup (issue 11).
-    Setup's loads take one lock first, so two stages (the DAG runs population and workforce
-    side by side) never wait on each other's registry locks in a cycle.
+    merge changes rows. Tables whose rows are all COPYed (an empty partition, a replaced table)
+    get their foreign keys and indexes checked once after the COPY, not per row
+    (`warehouse.checks_after_load`). Setup's loads take one lock first, so two stages (the DAG
+    runs population and workforce side by side) never wait on each other's locks in a cycle.
     The registry's constraints are deferred for the block (an earlier stage in the same
     transaction may have made them immediate) and checked before it ends (it may be a savepoint
     of the caller's transaction), so a refusal is raised here, not at commit.
@@ -57,40 +56,48 @@ def load_tables(
     loads = [(t, f, w) for t, f, _, w in merges] + [(t, f, None) for t, f in replaces]
     digests = [warehouse.frame_digest(frame) for _, frame, _ in loads]
     same = [_unchanged(conn, t, w, d) for (t, _, w), d in zip(loads, digests, strict=True)]
-    merged = not all(same[: len(merges)])
-    emptied = list(dependents) if merged else []
+    merging = [m for m, s in zip(merges, same, strict=False) if not s]
+    emptied = list(dependents) if merging else []
+    replacing = [
+        (t, f) for (t, f), s in zip(replaces, same[len(merges) :], strict=True)
+        if t in emptied or not s
+    ]  # fmt: skip
     loaded: dict = {}
     for table, frame, _ in loads:
         loaded[table] = loaded.get(table, 0) + len(frame)
     loaded["unchanged"] = sorted({t for (t, _, _), s in zip(loads, same, strict=True) if s})
-    replaced = [
-        (t, f) for (t, f), s in zip(replaces, same[len(merges) :], strict=True)
-        if t in emptied or not s
-    ]  # fmt: skip
-    if not merged and not replaced:
+    if not merging and not replacing:
         return loaded
     try:
         with conn.transaction():
             conn.execute("SET CONSTRAINTS ALL DEFERRED")
-            bulk = [t for (t, *_), s in zip(merges, same[: len(merges)], strict=True) if not s]
-            bulk = [t for t in dict.fromkeys(bulk) if warehouse.is_empty(conn, t)]
-            keys = warehouse.foreign_keys(conn, [*bulk, *(t for t, _ in replaced)])
-            warehouse.drop_foreign_keys(conn, keys)
-            warehouse.truncate(conn, list(dict.fromkeys([*emptied, *(t for t, _ in replaced)])))
-            for (table, frame, key, where), unchanged in zip(
-                merges, same[: len(merges)], strict=True
-            ):
-                if not unchanged:
+            conn.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the index builds' sorts
+            copied = _copied_whole(conn, merging, replacing)
+            with warehouse.checks_after_load(conn, copied):
+                warehouse.truncate(conn, list(dict.fromkeys([*emptied, *dict(replacing)])))
+                for table, frame, key, where in merging:
                     warehouse.merge_rows(conn, table, frame, key, where)
-            for table, frame in replaced:
-                warehouse.copy_frame(conn, table, frame)
-            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            warehouse.add_foreign_keys(conn, keys)
+                for table, frame in replacing:
+                    warehouse.copy_frame(conn, table, frame)
+                conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
             _record(conn, emptied, loads, digests)
     except (psycopg.errors.ForeignKeyViolation, psycopg.errors.UniqueViolation,
             psycopg.errors.ExclusionViolation) as e:  # fmt: skip
         raise SetupConflict(_conflict_message(conn, e)) from e
     return loaded
+
+
+def _copied_whole(
+    conn: psycopg.Connection,
+    merging: Sequence[tuple[str, pd.DataFrame, list[str], dict | None]],
+    replacing: Sequence[tuple[str, pd.DataFrame]],
+) -> list[str]:
+    """Tables whose rows this load only COPYs: replaced ones, and merged ones whose every
+    merged partition is empty (a merge into rows already there needs the table's keys)."""
+    merged: dict[str, bool] = {}
+    for table, _, _, where in merging:
+        merged[table] = merged.get(table, True) and warehouse.is_empty(conn, table, where)
+    return list(dict.fromkeys([*(t for t, whole in merged.items() if whole), *dict(replacing)]))
 
 
 def _part(where: dict | None) -> str:

@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -244,6 +245,69 @@ class ForeignKey:
     definition: str  # pg_get_constraintdef: "FOREIGN KEY (...) REFERENCES ... [DEFERRABLE ...]"
 
 
+@dataclass(frozen=True)
+class Index:
+    """An index (or the primary key, unique or exclusion constraint it backs) to build again."""
+
+    table: str
+    name: str
+    constraint: bool  # True: `definition` follows ADD CONSTRAINT; False: a CREATE INDEX
+    definition: str
+
+
+@contextmanager
+def checks_after_load(conn: psycopg.Connection, tables: Sequence[str]) -> Iterator[None]:
+    """Bulk-load `tables` inside the block, their foreign keys and indexes checked after it.
+
+    Each row of a COPY costs a lookup per foreign key and a random insert per index: for the
+    default profile's millions of rows that was most of setup (issue 11). Inside the block the
+    tables have neither (dropped in the caller's transaction, so no one sees them missing);
+    after it the indexes are built again by sorting, which checks uniqueness and exclusion over
+    every row, and each foreign key is added back and validated with one set-based query. A
+    row that breaks one raises the error the row-level check would: constraint and key named.
+    Indexes a foreign key refers to stay (the frames come in their order). On an error inside
+    the block nothing is added back: the caller's rollback restores the tables as they were.
+    """
+    keys = foreign_keys(conn, tables)
+    _run(conn, [_drop(k.table, k.name, constraint=True) for k in keys])
+    indexes = [
+        Index(table, name, constraint is not None, definition)
+        for table in tables
+        for name, constraint, definition in conn.execute(
+            read_sql("queries/rebuildable_indexes.sql"), (table,)
+        )
+    ]
+    _run(conn, [_drop(i.table, i.name, i.constraint) for i in indexes])
+    yield
+    for index in indexes:
+        if index.constraint:
+            conn.execute(
+                sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+                    _ident(index.table), sql.Identifier(index.name), sql.SQL(index.definition)
+                )
+            )
+        else:
+            conn.execute(sql.SQL(index.definition))
+    add_foreign_keys(conn, keys)
+
+
+def _ident(table: str) -> sql.Identifier:
+    return sql.Identifier(*table.split("."))
+
+
+def _drop(table: str, name: str, constraint: bool) -> sql.Composed:
+    if constraint:
+        return sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+            _ident(table), sql.Identifier(name)
+        )
+    return sql.SQL("DROP INDEX {}").format(sql.Identifier(table.split(".")[0], name))
+
+
+def _run(conn: psycopg.Connection, statements: Iterable[sql.Composed]) -> None:
+    for statement in statements:
+        conn.execute(statement)
+
+
 def foreign_keys(conn: psycopg.Connection, tables: Iterable[str]) -> list[ForeignKey]:
     """The foreign keys of `tables` (those their rows hold, not those referring to them)."""
     keys = []
@@ -251,16 +315,6 @@ def foreign_keys(conn: psycopg.Connection, tables: Iterable[str]) -> list[Foreig
         for name, definition in conn.execute(read_sql("queries/foreign_keys_of.sql"), (table,)):
             keys.append(ForeignKey(table, name, definition.removesuffix(" NOT VALID")))
     return keys
-
-
-def drop_foreign_keys(conn: psycopg.Connection, keys: Sequence[ForeignKey]) -> None:
-    """Drop `keys` for a bulk load; `add_foreign_keys` must follow in the same transaction."""
-    for key in keys:
-        conn.execute(
-            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-                sql.Identifier(*key.table.split(".")), sql.Identifier(key.name)
-            )
-        )
 
 
 def add_foreign_keys(conn: psycopg.Connection, keys: Sequence[ForeignKey]) -> None:
@@ -271,8 +325,7 @@ def add_foreign_keys(conn: psycopg.Connection, keys: Sequence[ForeignKey]) -> No
     ForeignKeyViolation (constraint, key and table named) as the row-level check would.
     """
     for key in keys:
-        table = sql.Identifier(*key.table.split("."))
-        name = sql.Identifier(key.name)
+        table, name = _ident(key.table), sql.Identifier(key.name)
         conn.execute(
             sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID").format(
                 table, name, sql.SQL(key.definition)
@@ -281,10 +334,13 @@ def add_foreign_keys(conn: psycopg.Connection, keys: Sequence[ForeignKey]) -> No
         conn.execute(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(table, name))
 
 
-def is_empty(conn: psycopg.Connection, table: str) -> bool:
-    """Whether `table` holds no row."""
-    query = sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(sql.Identifier(*table.split(".")))
-    return bool(conn.execute(query).fetchone()[0])
+def is_empty(conn: psycopg.Connection, table: str, where: dict[str, object] | None = None) -> bool:
+    """Whether the partition `where` of `table` (the whole table when None) holds no row."""
+    scope, params = sql.SQL("true"), list((where or {}).values())
+    if where:
+        scope = sql.SQL(" AND ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in where)
+    query = sql.SQL("SELECT NOT EXISTS (SELECT FROM {} WHERE {})").format(_ident(table), scope)
+    return bool(conn.execute(query, params).fetchone()[0])
 
 
 def truncate(conn: psycopg.Connection, tables: Sequence[str]) -> None:

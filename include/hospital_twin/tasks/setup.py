@@ -176,8 +176,9 @@ def load_workforce(conn: psycopg.Connection, lake: Lake) -> dict:
 
 def _issued(frame: pd.DataFrame, roll: str) -> pd.DataFrame:
     """Registry rows for the SA ID numbers in `frame`, issued on `roll` (once each: a hired
-    reserve candidate has two staff rows and one number)."""
-    ids = frame["sa_id"].drop_duplicates().reset_index(drop=True)
+    reserve candidate has two staff rows and one number), in number order: the registry's
+    keys stay during a load, and rows in key order insert at the index's end, not at random."""
+    ids = frame["sa_id"].drop_duplicates().sort_values().reset_index(drop=True)
     return pd.DataFrame({"sa_id": ids, "id_roll": roll})
 
 
