@@ -8,11 +8,12 @@ remaining stay given the days already spent), uses the latest arrival forecast p
 
 For each scenario × ward it simulates thousands of futures (vectorised numpy) and reports, per
 bed level: P(max occupancy > beds), P(> 95 % of beds), p95 of max occupancy, mean overflow
-days, and the smallest bed count meeting the risk target. A multi-ward SimPy simulation with
-routing cross-checks the recommended levels.
+days, and the smallest bed count meeting the risk target. A patient-by-patient SimPy
+simulation on the same inputs cross-checks each recommended level.
 
-Work fans out with dynamic task mapping (one mapped task per scenario × chunk of wards), so a
-Celery deployment spreads it over workers. Results: `capacity.run`, `capacity.risk_curve`,
+Work fans out with dynamic task mapping (one mapped task per scenario × chunk of wards, the
+form's *wards per mapped task*; by default one per scenario), so a Celery deployment spreads
+it over workers. Results: `capacity.run`, `capacity.risk_curve`,
 `capacity.recommendation`, and a PNG/HTML report in the lake's `reports/<run id>/`; the
 *Capacity dashboard* shows the latest run.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
@@ -47,6 +49,12 @@ def _refused_not_clamped(schema: dict) -> dict:
         return schema
     rest = {k: v for k, v in schema.items() if k not in bounds}
     return {**rest, "allOf": [bounds]}
+
+
+def _cpu_note(stage: str) -> None:
+    """Log the CPU seconds this task process has used so far (DAG parse, imports, work): on a
+    shared machine the wall time says more about the neighbours than about the task."""
+    log.info("%s: %.1f s CPU in this task process", stage, time.process_time())
 
 
 def _study(params):
@@ -84,9 +92,10 @@ def _study(params):
 )
 def hospital_capacity_scenarios():
     @task(inlets=[Asset(DAILY_ASSET_URI)])
-    def prepare_inputs(params=None, logical_date=None, run_id=None, dag_run=None) -> dict:
+    def prepare_inputs(params=None, logical_date=None, run_id=None, dag_run=None) -> list[dict]:
         """The study's inputs as of the latest simulated day: arrival intensity, LOS and
-        census per ward, written to reports/<run id>/; the work items to map."""
+        census per ward, written to reports/<run id>/; the work items to map (one mapped task
+        per scenario and chunk of wards)."""
         from airflow.sdk.exceptions import AirflowSkipException
 
         from hospital_twin.contracts import StudyParamsError
@@ -109,20 +118,16 @@ def hospital_capacity_scenarios():
         for ward, source in prepared["sources"].items():
             log.info("%s: arrivals from %s; LOS %s", ward, source["arrivals"], source["los"])
         log.info("origin %s, %d work items, params %s", origin, len(prepared["work"]), study)
-        return prepared
-
-    @task
-    def work_items(prepared: dict) -> list[dict]:
-        """One mapped task per scenario and chunk of wards."""
+        _cpu_note("prepare_inputs")
         return [{**item, "origin": prepared["origin"]} for item in prepared["work"]]
 
     # A mapped task does not take its documentation from the docstring: give it explicitly.
     @task(
         map_index_template="{{ task.op_kwargs['item']['scenario'] }}",
-        doc_md="Monte Carlo risk curves of one scenario for a few wards.",
+        doc_md="Monte Carlo risk curves of one scenario for a few wards, and their SimPy check.",
     )
     def simulate_scenario_wards(item: dict, params=None, run_id=None) -> dict:
-        """Monte Carlo risk curves of one scenario for a few wards."""
+        """Monte Carlo risk curves of one scenario for a few wards, and their SimPy check."""
         from hospital_twin.tasks import capacity
 
         config, study = _study(params)
@@ -131,23 +136,25 @@ def hospital_capacity_scenarios():
             config, lake(), run_id, origin, study, item["scenario"], item["wards"]
         )
         log.info("%s: recommended beds %s", item["scenario"], result["recommended"])
+        _cpu_note("simulate_scenario_wards")
         return result
 
     @task
-    def collect_results(prepared: dict, _chunks: list, params=None, run_id=None) -> dict:
-        """Join the chunks, cross-check with SimPy, store the run and write the report."""
+    def collect_results(work: list[dict], _chunks: list, params=None, run_id=None) -> dict:
+        """Join the chunks, store the run and write the report."""
         from hospital_twin.tasks import capacity
 
         config, study = _study(params)
-        origin = dt.date.fromisoformat(prepared["origin"])
+        origin = dt.date.fromisoformat(work[0]["origin"])
         with warehouse() as conn:
             summary = capacity.collect(conn, config, lake(), run_id, origin, study)
         log.info("capacity run stored: %s", summary)
+        _cpu_note("collect_results")
         return summary
 
-    prepared = prepare_inputs()
-    chunks = simulate_scenario_wards.expand(item=work_items(prepared))
-    collect_results(prepared, chunks)
+    work = prepare_inputs()
+    chunks = simulate_scenario_wards.expand(item=work)
+    collect_results(work, chunks)
 
 
 hospital_capacity_scenarios()

@@ -87,22 +87,22 @@ class _Hospital:
                 for r in own:
                     self.admit(ward, float(r))
 
-    def arrivals(self, counts: Mapping[str, np.ndarray]):
-        """Each day: each ward's admissions at uniform times within the day."""
-        days = len(next(iter(counts.values())))
-        for day in range(days):
+    def days(self, counts: Mapping[str, np.ndarray], out: dict[str, np.ndarray]):
+        """Each day: each ward's admissions at uniform times u within the day, then the census
+        at the day's closing midnight.
+
+        A patient admitted at d + u is on the books from d (the census is read only at
+        midnights, and none falls between d and d + u) and leaves at d + u + stay: one event
+        per patient, not two, and the same midnight census as admitting at d + u. A departure
+        at exactly midnight was scheduled before the read at that midnight, so it is not
+        counted: the census counts a patient at midnight m iff u + stay > m - d."""
+        for day in range(len(out[next(iter(out))])):
             for ward, n in counts.items():
                 times = self.rng.random(int(n[day]))
                 stays = self.los[ward].sample(len(times), self.rng) * self.factor  # in bulk
-                for u, stay in zip(times, stays, strict=True):
-                    self.env.timeout(u).callbacks.append(
-                        lambda _e, w=ward, s=float(stay): self.admit(w, s)
-                    )
-            yield self.env.timeout(1)
-
-    def record(self, days: int, out: dict[str, np.ndarray]):
-        """The census at each midnight: the end of day 0, 1, …"""
-        for day in range(days):
+                self.census[ward] += len(times)
+                for left in (times + stays).tolist():
+                    self.env.timeout(left).callbacks.append(lambda _e, w=ward: self.leave(w))
             yield self.env.timeout(1)
             for ward in out:
                 out[ward][day] = self.census[ward]
@@ -122,8 +122,7 @@ def replicate(
     h = _Hospital(config, los, rng, factor)
     out = {w: np.zeros(days, dtype=np.int64) for w in los}
     h.start_census(elapsed or {})
-    h.env.process(h.arrivals(counts))
-    h.env.process(h.record(days, out))
+    h.env.process(h.days(counts, out))
     h.env.run(until=days + 0.5)
     return out
 
