@@ -10,6 +10,10 @@ and seed (a re-run of setup, which must change no row). Use your own stack insta
     HT_INSTANCE=setup HT_PORT_SHIFT=7 bash -c '. scripts/env.sh;
         python benchmarks/bench_setup.py --reset --profile default'
 
+With `--dag` it instead triggers `hospital_setup` on the instance's Airflow through the REST
+API (as the UI's trigger does) `--dag` times in a row (the second one a re-run) and reports
+each run's wall time and every task's running time from the task instances' timestamps.
+
 Prints one line per stage and run (wall seconds, and CPU seconds of this process plus its
 PostgreSQL backend: on a shared machine the wall time mostly measures the other processes),
 the load average, then one JSON line with `setup_seconds` (the first run's total wall time),
@@ -19,6 +23,7 @@ the load average, then one JSON line with `setup_seconds` (the first run's total
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
@@ -29,11 +34,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
 from hospital_twin.config import load_config  # noqa: E402
 from hospital_twin.io import warehouse  # noqa: E402
 from hospital_twin.io.lake import Lake  # noqa: E402
 from hospital_twin.tasks import setup  # noqa: E402
+from tests.support.airflow_client import AirflowClient  # noqa: E402
 
 
 def stages(conn, config, lake: Lake) -> list[tuple[str, Callable[[], object]]]:
@@ -89,6 +96,35 @@ def run_setup(label: str, config, lake: Lake) -> tuple[dict[str, float], dict[st
     return seconds, cpu
 
 
+def parse_time(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def run_dag(runs: int, profile: str) -> dict:
+    """`runs` hospital_setup runs through the REST API; wall seconds and seconds per task."""
+    result: dict = {"dag_seconds": [], "tasks": []}
+    with AirflowClient() as api:
+        api.wait_for_dag("hospital_setup")
+        for i in range(runs):
+            t0 = time.monotonic()
+            run = api.trigger("hospital_setup", {"profile": profile})
+            api.wait_for_run("hospital_setup", run["dag_run_id"], timeout=3600)
+            wall = round(time.monotonic() - t0, 1)
+            tasks = {
+                t["task_id"]: round(
+                    (parse_time(t["end_date"]) - parse_time(t["start_date"])).total_seconds(), 1
+                )
+                for t in api.task_instances("hospital_setup", run["dag_run_id"])
+                if t["start_date"] and t["end_date"]
+            }
+            print(f"  run {i + 1}: {wall:.1f} s wall, load {load()}", flush=True)
+            for task_id, seconds in sorted(tasks.items(), key=lambda kv: -kv[1]):
+                print(f"    {task_id:20} {seconds:8.1f} s", flush=True)
+            result["dag_seconds"].append(wall)
+            result["tasks"].append(tasks)
+    return result
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -99,12 +135,17 @@ def main() -> None:
     parser.add_argument("--population-size", type=int, default=None)
     parser.add_argument("--reset", action="store_true", help="scripts/stack reset-warehouse first")
     parser.add_argument("--no-rerun", action="store_true", help="only the run on the warehouse")
+    parser.add_argument("--dag", type=int, default=0, help="trigger hospital_setup N times")
     args = parser.parse_args()
     if os.environ.get("HT_INSTANCE") in ("demo", "test"):
         sys.exit("bench_setup runs on its own instance, e.g. HT_INSTANCE=setup HT_PORT_SHIFT=7")
     if args.reset:
         subprocess.run(["bash", str(REPO / "scripts/stack"), "reset-warehouse"], check=True)
 
+    if args.dag:
+        print(f"hospital_setup ({args.profile}) through Airflow, load {load()}", flush=True)
+        print(json.dumps({"profile": args.profile, **run_dag(args.dag, args.profile)}))
+        return
     overrides = {"population": {"size": args.population_size}} if args.population_size else {}
     config = load_config(args.profile, **overrides)
     lake_root = Path(os.environ["HT_HOME"]) / "bench_setup_lake"

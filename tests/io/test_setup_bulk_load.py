@@ -107,14 +107,15 @@ def test_two_people_with_one_number_are_refused(fresh, lake) -> None:
 
 
 def test_a_person_holding_a_staff_number_is_refused(fresh, lake) -> None:
-    """The workforce is loaded first; the population's registry rows are then COPYed without
-    the registry's primary key, which must refuse the number when it is built again."""
+    """The workforce is loaded first; the population's registry rows (more than the staff's)
+    are then COPYed without the registry's primary key, which must refuse the number when it
+    is built again."""
     setup.load_reference(fresh, CONFIG)
     setup.build_workforce(CONFIG, lake)
     setup.load_workforce(fresh, lake)
     fresh.commit()
     number = fresh.execute("SELECT min(sa_id) FROM dw.dim_staff").fetchone()[0]
-    setup.build_population(CONFIG, lake)
+    setup.build_population(load_config("small", population={"size": 5000}), lake)
     _edit(lake, setup.PEOPLE, lambda f: f.loc.__setitem__((0, "sa_id"), number))
     message = _refused(fresh, setup.load_population, lake)
     assert "sa_id_registry_pkey" in message

@@ -92,12 +92,18 @@ def _copied_whole(
     merging: Sequence[tuple[str, pd.DataFrame, list[str], dict | None]],
     replacing: Sequence[tuple[str, pd.DataFrame]],
 ) -> list[str]:
-    """Tables whose rows this load only COPYs: replaced ones, and merged ones whose every
-    merged partition is empty (a merge into rows already there needs the table's keys)."""
-    merged: dict[str, bool] = {}
-    for table, _, _, where in merging:
-        merged[table] = merged.get(table, True) and warehouse.is_empty(conn, table, where)
-    return list(dict.fromkeys([*(t for t, whole in merged.items() if whole), *dict(replacing)]))
+    """Tables this load only COPYs into and that hold fewer rows than it brings: replaced
+    ones, and merged ones whose every merged partition is empty (a merge into rows already
+    there needs the table's keys). Building a table's indexes again costs its every row, so a
+    few thousand staff numbers beside 3,000,000 people's are inserted with the keys in place."""
+    copies: dict[str, int] = {}
+    for table, frame, _, where in merging:
+        if copies.get(table, 0) >= 0 and warehouse.is_empty(conn, table, where):
+            copies[table] = copies.get(table, 0) + len(frame)
+        else:
+            copies[table] = -1
+    whole = [t for t, n in copies.items() if n >= 0 and warehouse.count_rows(conn, t, None) < n]
+    return list(dict.fromkeys([*whole, *dict(replacing)]))
 
 
 def _part(where: dict | None) -> str:
