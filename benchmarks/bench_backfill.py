@@ -36,7 +36,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from hospital_twin.config import load_config  # noqa: E402
+from hospital_twin.io import warehouse  # noqa: E402
 from tests.support.airflow_client import AirflowClient  # noqa: E402
+from tests.support.instance import empty_instance  # noqa: E402
 
 SCENARIOS = ["baseline", "winter_peak", "bed_closure"]
 
@@ -80,7 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--profile", default=os.environ.get("HT_PROFILE", "default"))
-    parser.add_argument("--skip-setup", action="store_true", help="reuse the instance's setup")
+    parser.add_argument(
+        "--skip-setup", action="store_true", help="reuse the instance's setup and simulated days"
+    )
     parser.add_argument("--reprocess", default="none", help="the dialog's default: none")
     parser.add_argument(
         "--max-active-runs",
@@ -104,7 +108,9 @@ def main() -> None:
         for dag_id in ("hospital_setup", "hospital_daily", "hospital_capacity_scenarios"):
             api.wait_for_dag(dag_id)
         setup_seconds = None
-        if not args.skip_setup:
+        if not args.skip_setup:  # a first setup, as on a fresh machine: from an empty instance
+            with warehouse.connect(autocommit=True) as dw:
+                empty_instance(api, dw, os.environ["HT_LAKE"])
             setup_seconds = timed_run(api, "hospital_setup", {"profile": args.profile})
             print(f"setup ({args.profile}): {setup_seconds:.1f} s", flush=True)
         api.delete_runs("hospital_daily")  # a clean history: the dialog's "missing runs" = all

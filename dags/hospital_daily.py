@@ -15,11 +15,11 @@ while D retrains the forecaster and waits for its events.
    discharge facts); **ingest** (validates the file, COPYs it replacing D, moves it to
    `processed/`; a bad file goes to `failed/` with a `.reason`); **publish** (emergency
    transports and transfers to Kafka, keyed by patient);
-2. `retrain_forecaster` — LightGBM Poisson arrival forecasts (seasonal naive while the
-   history is short) into `ml.forecast`;
-3. `record_day` — waits until the stream processor landed every event of D (failing with
-   per-topic counts after 10 minutes), then marks D complete and updates the asset
-   `hospital://warehouse/daily`.
+2. `retrain_and_record` — its log's sections: **forecaster** (LightGBM Poisson arrival
+   forecasts, seasonal naive while the history is short, into `ml.forecast`); **events
+   landed** (waits until the stream processor landed every event of D, failing with per-topic
+   counts 10 minutes after publishing); **recorded** (marks D complete and updates the asset
+   `hospital://warehouse/daily`).
 
 Re-running D (clear the run) replaces D's rows: the warehouse ends the same.
 """
@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, PokeReturnValue, dag, task
+from airflow.sdk import Asset, dag, task
 from common.glue import lake, sim_day, stage, warehouse
 from simulated_days import SimulatedDays
 
@@ -106,51 +106,33 @@ def hospital_daily():
             "published": published,
         }
 
-    @task
-    def retrain_forecaster(_simulated: dict, logical_date=None) -> dict:
-        """Retrain the LightGBM Poisson arrival forecaster on history up to D (seasonal
-        naive while history is short) and store its forecasts."""
-        from hospital_twin.tasks import forecast
-
-        day = sim_day(logical_date)
-        with warehouse() as conn:
-            summary = forecast.retrain_forecaster(conn, _config(), lake(), day)  # logs its table
-        return {s: e["method"] for s, e in summary.items()}
-
-    # Poke mode in one process: the events have landed by the time the forecaster is retrained
-    # (the first poke succeeds), so a deferral would only add a task restart. Reschedule mode hit
-    # Airflow's race "finished with state success, but the task instance's state attribute is
-    # queued", failing the sensor long before its deadline.
-    @task.sensor(
-        poke_interval=1,
-        timeout=2 * LANDING_TIMEOUT.total_seconds(),
-        mode="poke",
-        outlets=[Asset(DAILY_ASSET_URI)],
-    )
-    def record_day(_forecast: dict, logical_date=None) -> PokeReturnValue:
-        """Wait until the stream processor landed every event of D (fail with per-topic counts
-        once the deadline passes), then mark D complete and update the daily asset."""
+    @task(outlets=[Asset(DAILY_ASSET_URI)])
+    def retrain_and_record(_simulated: dict, logical_date=None) -> dict:
+        """Retrain the LightGBM Poisson arrival forecaster on history up to D (seasonal naive
+        while history is short), wait until the stream processor landed every event of D,
+        then mark D complete and update the daily asset."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from hospital_twin.io import kafka as streaming
-        from hospital_twin.tasks import daily
+        from hospital_twin.tasks import daily, forecast
 
-        day = sim_day(logical_date)
+        day, config = sim_day(logical_date), _config()
         with warehouse() as conn:
-            counts = streaming.landed_counts(conn, str(day))
-            missing = {t: p - n for t, (p, n) in counts.items() if n < p}
-            if not missing:
-                return PokeReturnValue(is_done=True, xcom_value=daily.record_day(conn, day))
-            waited = streaming.seconds_since_published(conn, str(day))
-        if waited > LANDING_TIMEOUT.total_seconds():
-            raise AirflowFailException(
-                f"events of {day} not landed {waited:.0f} s after publishing "
-                f"(limit {LANDING_TIMEOUT}): (published, landed) per topic {counts}; "
-                "check the stream processor's log and stream.rejects"
-            )
-        return PokeReturnValue(is_done=False)
+            with stage(f"forecaster retrained at {day}"):
+                summary = forecast.retrain_forecaster(conn, config, lake(), day)  # logs its table
+            with stage(f"events of {day} landed"):
+                try:
+                    landed = daily.wait_for_events(conn, day, LANDING_TIMEOUT.total_seconds())
+                except daily.EventsNotLanded as e:  # waiting longer, or again, will not help
+                    raise AirflowFailException(str(e)) from e
+            with stage(f"day {day} recorded"):
+                recorded = daily.record_day(conn, day)
+        return {
+            "forecasts": {s: e["method"] for s, e in summary.items()},
+            "landed": {topic: n for topic, (_, n) in landed.items()},
+            **recorded,
+        }
 
-    record_day(retrain_forecaster(simulate_day()))
+    retrain_and_record(simulate_day())
 
 
 hospital_daily()

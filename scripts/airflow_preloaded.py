@@ -3,9 +3,10 @@
 The LocalExecutor forks its workers from the scheduler, and every task process is a fork of a
 worker, so whatever the scheduler imported is already loaded in each task. Without this each
 task process imports pandas, pyarrow, SciPy, LightGBM and SimPy itself, every simulated day:
-2.8 CPU-seconds for `simulate_day`'s modules and 5.3 for `retrain_forecaster`'s, measured on
-this machine, against a budget of 5 seconds a day. Importing is safe before the fork: none of
-these start threads that the fork would lose (LightGBM's OpenMP pool starts at its first fit).
+2.8 CPU-seconds for `simulate_day`'s modules and 5.3 for the forecaster's
+(`retrain_and_record`), measured on this machine, against a budget of 5 seconds a day.
+Importing is safe before the fork: none of these start threads that the fork would lose
+(LightGBM's OpenMP pool starts at its first fit).
 
     python scripts/airflow_preloaded.py scheduler --skip-serve-logs
 """

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 CAPACITY_DAG = "hospital_capacity_scenarios"
 CAPACITY_TASKS = ("prepare_inputs", "simulate_scenario_wards", "collect_results")
-DAILY_TASKS = ("simulate_day", "retrain_forecaster", "record_day")
+DAILY_TASKS = ("simulate_day", "retrain_and_record")
 
 
 def _q(value: str) -> str:

@@ -169,8 +169,10 @@ def test_scheduler_backfill_simulates_three_days_in_order(api: AirflowClient, dw
     assert _count(dw, "SELECT count(*) FROM mart.daily_kpis") == 3
 
     second_day = runs[1]["dag_run_id"]
-    log = api.task_log("hospital_daily", second_day, "retrain_forecaster")
+    log = api.task_log("hospital_daily", second_day, "retrain_and_record")
     assert "fallback: seasonal naive for" in log and "history too short" in log
+    for stage in ("::group::forecaster retrained", "::group::events of", "::group::day 2024-01-02"):
+        assert stage in log, stage
     assert log.count("fallback:") == 1  # said once for all the streams, not once per stream
     log = api.task_log("hospital_daily", second_day, "simulate_day")
     assert "census at the end of 2024-01-01" in log

@@ -32,7 +32,7 @@ def test_the_daily_run_of_a_day_is_found_by_its_logical_date() -> None:
         pytest.skip("no hospital_daily run in this instance yet")
     run = runs["dag_runs"][0]
     assert links.daily_run_id(run["logical_date"][:10]) == run["dag_run_id"]
-    assert links.daily_links(run["logical_date"][:10])["tasks"]["retrain_forecaster"].endswith(
-        "/tasks/retrain_forecaster"
+    assert links.daily_links(run["logical_date"][:10])["tasks"]["retrain_and_record"].endswith(
+        "/tasks/retrain_and_record"
     )
     assert links.daily_run_id("1999-01-01") is None

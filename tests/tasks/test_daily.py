@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from hospital_twin.config import load_config
-from hospital_twin.contracts import ADMISSION_COLUMNS, ADMISSION_TIMESTAMPS
+from hospital_twin.contracts import ADMISSION_COLUMNS, ADMISSION_TIMESTAMPS, TOPICS
 from hospital_twin.day import flow
 from hospital_twin.day.run import run_day
 from hospital_twin.io import warehouse
@@ -134,3 +134,22 @@ def test_each_task_ends_its_log_with_its_days_summary(dw, lake: Lake, caplog) ->
     ]
     assert f"occupancy per ward at the end of {DAY}:" in said[1]
     assert not any("{" in m for m in said)  # summaries, not dict dumps
+
+
+def test_waiting_for_a_days_events_fails_past_the_deadline_naming_the_counts(dw) -> None:
+    day = dt.date(2097, 3, 4)
+    daily.record_published(dw, day, {TOPICS["emergency_transport"]: 2})
+    with pytest.raises(daily.EventsNotLanded, match=r"hospital.emergency_transports': \(2, 0\)"):
+        daily.wait_for_events(dw, day, timeout=-1.0)
+
+
+def test_waiting_for_a_days_events_ends_once_every_event_landed(dw) -> None:
+    day = dt.date(2097, 3, 5)
+    daily.record_published(dw, day, {TOPICS["emergency_transport"]: 1})
+    dw.execute(
+        "INSERT INTO stream.emergency_transport "
+        "(event_id, sim_date, occurred_at, patient_id, schema_version, payload) "
+        "VALUES (gen_random_uuid(), %s, now(), 1, 1, '{}')",
+        (day,),
+    )
+    assert daily.wait_for_events(dw, day, timeout=600) == {TOPICS["emergency_transport"]: (1, 1)}

@@ -24,6 +24,7 @@ from hospital_twin.config import HospitalConfig
 from hospital_twin.contracts import ADMISSION_COLUMNS, DAILY_DAG_ID
 from hospital_twin.day import flow, visits
 from hospital_twin.day.run import DayResult, run_day
+from hospital_twin.io import kafka as streaming
 from hospital_twin.io import manifest, warehouse
 from hospital_twin.io.ingest import References, ingest_admissions
 from hospital_twin.io.lake import Lake, write_csv, write_json, write_parquet
@@ -40,6 +41,13 @@ log = logging.getLogger(__name__)
 
 class StateMissing(RuntimeError):
     """D-1 has not been simulated: D cannot start from its census."""
+
+
+class EventsNotLanded(RuntimeError):
+    """D's events were published but the stream processor has not landed them in time."""
+
+
+LANDING_POLL_SECONDS = 0.5
 
 
 def _visitors_path(lake: Lake, day: dt.date):
@@ -183,6 +191,28 @@ def record_published(conn: psycopg.Connection, day: dt.date, counts: dict[str, i
         for topic, n in counts.items():
             conn.execute(warehouse.read_sql("queries/record_published.sql"), (day, topic, n))
     log.info("%s", daily_report.published_report(day, counts))
+
+
+def wait_for_events(conn: psycopg.Connection, day: dt.date, timeout: float) -> dict:
+    """Block until the stream processor landed every event of D published; returns
+    (published, landed) per topic. Raises EventsNotLanded with those counts once `timeout`
+    seconds have passed since D's events were published.
+
+    Each poll ends its transaction, so a long wait holds no snapshot or lock open.
+    """
+    while True:
+        counts = streaming.landed_counts(conn, str(day))
+        waited = streaming.seconds_since_published(conn, str(day))
+        conn.commit()
+        if all(landed >= published for published, landed in counts.values()):
+            return counts
+        if waited > timeout:
+            raise EventsNotLanded(
+                f"events of {day} not landed {waited:.0f} s after publishing (limit "
+                f"{timeout:.0f} s): (published, landed) per topic {counts}; check the stream "
+                "processor's log and stream.rejects"
+            )
+        time.sleep(LANDING_POLL_SECONDS)
 
 
 def record_day(conn: psycopg.Connection, day: dt.date) -> dict:

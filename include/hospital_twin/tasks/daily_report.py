@@ -87,7 +87,7 @@ def published_report(day: dt.date, counts: Mapping[str, int]) -> str:
 
 
 def day_report(day: dt.date, summary: Mapping[str, Any]) -> str:
-    """record_day: what the warehouse holds for the completed day."""
+    """retrain_and_record: what the warehouse holds for the completed day."""
     figures = {k: summary[k] for k in ("visits", "admissions", "events")}
     return log_summary.summary(f"day {day} complete, in the warehouse", figures)
 
