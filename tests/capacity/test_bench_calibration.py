@@ -10,7 +10,8 @@ from pathlib import Path
 BENCH = Path(__file__).parents[2] / "benchmarks" / "bench_calibration.py"
 KEYS = {
     "census_error", "band80_coverage", "band95_coverage", "calibration_error", "brier",
-    "brier_climatology", "origins", "recommendation_spread",
+    "brier_climatology", "origins", "recommendation_spread", "calibration_error_floor",
+    "recommendation_noise", "recommendation_weekly_change", "recommendation_weekly_noise",
 }  # fmt: skip
 
 

@@ -354,7 +354,13 @@ def blend_los(
     log_mean = np.log(configured.mean) + pull
     base = fitted if completed >= SHAPE_FROM_DATA else configured
     model = base.scaled(float(np.exp(log_mean)) / base.mean)
-    thin = " - too few stays to move it" if consistent or weight < 0.5 else ""
+    thin = (
+        " - too few stays to move it"
+        if weight < 0.5
+        else " - consistent with the configured mean"
+        if consistent
+        else ""
+    )
     why = (
         f"{base.description}, mean {np.exp(log_mean):.2f} d ({weight:.0%} weight on "
         f"{completed} completed + {open_} open stays, fitted mean {fitted.mean:.2f} d "
