@@ -95,14 +95,25 @@ class _Hospital:
         midnights, and none falls between d and d + u) and leaves at d + u + stay: one event
         per patient, not two, and the same midnight census as admitting at d + u. A departure
         at exactly midnight was scheduled before the read at that midnight, so it is not
-        counted: the census counts a patient at midnight m iff u + stay > m - d."""
+        counted: the census counts a patient at midnight m iff u + stay > m - d. A patient
+        gone before the first midnight (u + stay < 1) is on no census and, unless leaving
+        steps them down to another ward, needs no event at all."""
+        leave = {w: (lambda _e, w=w: self.leave(w)) for w in counts}
+        stay_on: dict[str, list[list[float]]] = {}
+        for ward, n in counts.items():  # every day's admissions drawn at once (numpy in bulk)
+            n = np.asarray(n, dtype=np.int64)
+            left = (
+                self.rng.random(int(n.sum()))
+                + self.los[ward].sample(int(n.sum()), self.rng) * self.factor
+            )
+            daily = np.split(left, np.cumsum(n)[:-1])
+            steps_down = self.config is not None and bool(self.config.ward(ward).step_down_to)
+            stay_on[ward] = [(d if steps_down else d[d >= 1.0]).tolist() for d in daily]
         for day in range(len(out[next(iter(out))])):
-            for ward, n in counts.items():
-                times = self.rng.random(int(n[day]))
-                stays = self.los[ward].sample(len(times), self.rng) * self.factor  # in bulk
-                self.census[ward] += len(times)
-                for left in (times + stays).tolist():
-                    self.env.timeout(left).callbacks.append(lambda _e, w=ward: self.leave(w))
+            for ward, lefts in stay_on.items():
+                self.census[ward] += len(lefts[day])
+                for left in lefts[day]:
+                    self.env.timeout(left).callbacks.append(leave[ward])
             yield self.env.timeout(1)
             for ward in out:
                 out[ward][day] = self.census[ward]
