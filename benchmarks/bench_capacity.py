@@ -13,10 +13,17 @@
 
     .venv/bin/python benchmarks/bench_capacity.py [--runs 10000 --days 180 --levels 20]
                                                   [--study-runs 2000] [--study-only]
+    HT_INSTANCE=bench bash -c '. scripts/env.sh; python benchmarks/bench_capacity.py --dag'
 
 0. The capacity study as the DAG runs it with its form's defaults: 3 scenarios x every ward
    of the profile, 2,000 runs x 180 days, NB arrivals with an uncertain level, a census in
    bed, an uncertain LOS mean (one factor per run); CPU seconds.
+
+--dag: the capacity DAG itself through the real scheduler, on a running stack instance whose
+warehouse holds simulated days (e.g. after `bench_backfill.py`): triggered with the form's
+defaults (3 scenarios x every ward, 2,000 runs x 180 days), its wall time from the trigger to
+success, and per task its start latency (from queued to running), running time and the CPU
+seconds its task process reports in its log (`_cpu_note`: DAG parse, imports and work).
 
 Wall and CPU seconds are both shown: on a shared machine the wall time includes waiting for
 a core (the load average is printed). Prints readable lines, then one JSON object.
@@ -25,9 +32,13 @@ a core (the load average is printed). Prints readable lines, then one JSON objec
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import re
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,6 +57,8 @@ from hospital_twin.forecast.backtest import backtest, synthetic_arrivals
 from hospital_twin.rng import stream
 
 TARGET_MC_SECONDS = 5.0
+TARGET_DAG_SECONDS = 30.0  # issue 11: 3 scenarios x 11 wards of the default profile
+DAG_ID = "hospital_capacity_scenarios"
 TARGET_RETRAIN_SECONDS = 10.0
 
 
@@ -139,6 +152,82 @@ def timed(fn, *args):
     return out, time.perf_counter() - w, time.process_time() - c
 
 
+def _when(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _task_cpu(api, run_id: str, ti: dict) -> float | None:
+    """The CPU seconds the task process logged (`_cpu_note`), if it did."""
+    path = f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{ti['task_id']}/logs/"
+    log = json.dumps(
+        api.get(path + str(ti["try_number"]), full_content="true", map_index=ti["map_index"])
+    )
+    found = re.findall(r"([0-9.]+) s CPU in this task process", log)
+    return float(found[-1]) if found else None
+
+
+def dag_figures(scenarios: tuple[str, ...]) -> dict:
+    """Trigger the capacity DAG with the form's defaults and break its wall time down."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from urllib.parse import quote
+
+    from tests.support.airflow_client import AirflowClient
+
+    with AirflowClient() as api:
+        api.wait_for_dag(DAG_ID)
+        load = os.getloadavg()[0]
+        t0 = time.monotonic()
+        run = api.trigger(DAG_ID, {"scenarios": list(scenarios)})
+        api.wait_for_run(DAG_ID, run["dag_run_id"], timeout=3600)
+        wall = time.monotonic() - t0
+        run = api.run(DAG_ID, run["dag_run_id"])
+        run_id = quote(run["dag_run_id"], safe="")
+        tis = sorted(api.task_instances(DAG_ID, run["dag_run_id"]), key=lambda t: t["start_date"])
+        start = _when(run["start_date"])
+        tasks = []
+        for ti in tis:
+            queued, began, ended = (_when(ti[k]) for k in ("queued_when", "start_date", "end_date"))
+            tasks.append(
+                {
+                    "task": ti["task_id"]
+                    + (f"[{ti['map_index']}]" if ti["map_index"] >= 0 else ""),
+                    "starts_at": round((began - start).total_seconds(), 1),
+                    "latency": round((began - (queued or began)).total_seconds(), 1),
+                    "running": round((ended - began).total_seconds(), 1),
+                    "cpu": _task_cpu(api, run_id, ti),
+                }
+            )
+    return {
+        "dag_seconds": round(wall, 1),
+        "run_seconds": round((_when(run["end_date"]) - start).total_seconds(), 1),
+        "load_before": round(load, 2),
+        "load_after": round(os.getloadavg()[0], 2),
+        "tasks": tasks,
+    }
+
+
+def report_dag(profile: str) -> None:
+    """--dag: print the DAG's figures, then one JSON line."""
+    config = load_config(profile)
+    figures = dag_figures(STUDY_SCENARIOS)
+    print(
+        f"capacity DAG, {len(STUDY_SCENARIOS)} scenarios x {len(config.wards)} wards "
+        f"(form defaults): {figures['dag_seconds']:.1f} s from trigger to success "
+        f"(target <= {TARGET_DAG_SECONDS:g} s), run {figures['run_seconds']:.1f} s; load "
+        f"{figures['load_before']:.1f} -> {figures['load_after']:.1f} on {os.cpu_count()} cores"
+    )
+    print(f"  {'task':28} {'starts at':>9} {'latency':>8} {'running':>8} {'CPU':>6}")
+    for t in figures["tasks"]:
+        cpu = "" if t["cpu"] is None else f"{t['cpu']:.1f}"
+        print(
+            f"  {t['task']:28} {t['starts_at']:9.1f} {t['latency']:8.1f} "
+            f"{t['running']:8.1f} {cpu:>6}"
+        )
+    cpu = sum(t["cpu"] or 0.0 for t in figures["tasks"])
+    print(f"  CPU seconds in the task processes: {cpu:.1f}")
+    print(json.dumps({**figures, "task_cpu_seconds": round(cpu, 1), "wards": len(config.wards)}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=10_000)
@@ -148,7 +237,13 @@ def main() -> None:
     ap.add_argument("--profile", default="default")
     ap.add_argument("--study-runs", type=int, default=2000, help="the DAG form's default")
     ap.add_argument("--study-only", action="store_true", help="time only the 3-scenario study")
+    ap.add_argument(
+        "--dag", action="store_true", help="run the capacity DAG on the instance of HT_INSTANCE"
+    )
     args = ap.parse_args()
+    if args.dag:
+        report_dag(args.profile)
+        return
     config = load_config(args.profile)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
