@@ -33,14 +33,6 @@ from hospital_twin.io.lake import Lake
 log = logging.getLogger("hospital_twin.services.stream_processor")
 GROUP_ID = "hospital-stream-processor"
 RECONNECT_SECONDS = 2.0
-# With nothing to land the consumer rests: its partitions are paused for IDLE_REST_SECONDS.
-# The local broker answers an empty fetch at once instead of after fetch.wait.max.ms, so an
-# idle consumer that keeps fetching spins (measured: 6 % of a core, plus the broker's share;
-# resting half the time: 0.4 %). Events land at most IDLE_REST_SECONDS later. Pausing drops a
-# fetch in flight, so each poll gives the broker POLL_SECONDS to answer (0.05 s lost fetches
-# on a loaded machine and nothing landed).
-POLL_SECONDS = 0.5
-IDLE_REST_SECONDS = 0.5
 # A member that has had no partition this long is stalled (the broker may still hold a dead
 # member of the group): it says so and exits, and the stack's supervisor starts a fresh one.
 STALL_SECONDS = float(os.environ.get("HT_STALL_SECONDS", "90"))
@@ -162,11 +154,10 @@ def _consume(
     while not stopping():
         heartbeat()
         watch.check()
-        batch = [m for m in consumer.consume(batch_size, timeout=POLL_SECONDS) if _ok(m)]
+        batch = [m for m in consumer.consume(batch_size, timeout=1.0) if _ok(m)]
         if not batch:
             if stop_after_idle is not None and time.monotonic() - idle_since > stop_after_idle:
                 break
-            _rest(consumer)
             continue
         idle_since = time.monotonic()
         while True:
@@ -186,15 +177,6 @@ def _consume(
         log.info("landed %s, rejected %d", landed.rows, landed.rejected)
     conn.close()
     return total
-
-
-def _rest(consumer: Consumer) -> None:
-    """Stop fetching for IDLE_REST_SECONDS. Rebalances are served only inside `consume`, so the
-    assignment paused here is the one resumed."""
-    partitions = consumer.assignment()
-    consumer.pause(partitions)
-    time.sleep(IDLE_REST_SECONDS)
-    consumer.resume(partitions)
 
 
 class AssignmentWatch:
