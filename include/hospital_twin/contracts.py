@@ -121,9 +121,7 @@ class StudyParams(BaseModel):
     runs: Runs = 2000
     bed_levels: BedLevels = 20
     risk_target: RiskTarget = 0.05
-    # One mapped task per scenario for the profiles' 11 wards: each task process costs its
-    # start (fork, DAG parse, API round trips, a scheduler loop) and 2 cores run 3 tasks at once.
-    wards_per_task: WardsPerTask = 11
+    wards_per_task: WardsPerTask = 4
 
     @field_validator("scenarios", mode="before")
     @classmethod
