@@ -147,3 +147,14 @@ def test_work_is_cut_into_scenario_by_ward_chunks() -> None:
         {"scenario": "winter_peak", "wards": ["A", "B"]},
         {"scenario": "winter_peak", "wards": ["C"]},
     ]
+
+
+def test_chunks_are_balanced_by_work_not_by_ward_count() -> None:
+    beds = {"A": 300, "B": 250, "C": 40, "D": 30, "E": 20, "F": 10}
+    items = inputs.work_items(["baseline"], list(beds), 3, beds)
+    chunks = [item["wards"] for item in items]
+    assert sorted(w for c in chunks for w in c) == sorted(beds)  # every ward once
+    assert len(chunks) == 2
+    assert ["A", "B"] not in chunks, "the two big wards go to different tasks"
+    loads = [sum(beds[w] for w in c) for c in chunks]
+    assert max(loads) - min(loads) <= 40, chunks

@@ -9,7 +9,7 @@ study's work is cut into items (scenario x a few wards) that mapped tasks run si
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -70,7 +70,29 @@ def study_intensity(
     return pd.concat(frames, ignore_index=True), sources
 
 
-def work_items(scenarios: Sequence[str], wards: Sequence[str], per_task: int) -> list[dict]:
-    """One item per scenario and chunk of `per_task` wards: what one mapped task computes."""
-    chunks = [list(wards[i : i + per_task]) for i in range(0, len(wards), per_task)]
+def work_items(
+    scenarios: Sequence[str],
+    wards: Sequence[str],
+    per_task: int,
+    work: Mapping[str, float] | None = None,
+) -> list[dict]:
+    """One item per scenario and chunk of wards: what one mapped task computes.
+
+    ceil(wards / per_task) chunks per scenario. Without `work`, consecutive runs of
+    `per_task` wards. With `work` (a ward's cost, e.g. its beds: the Monte Carlo's and the
+    SimPy check's patients scale with them), each ward goes, largest first, to the chunk with
+    the least work so far: the chunks end together instead of one big-ward chunk finishing
+    last. Wards keep their order inside a chunk; results do not depend on the chunking (each
+    ward draws from its own random streams)."""
+    n = -(-len(wards) // per_task) if wards else 0
+    if work is None:
+        chunks = [list(wards[i : i + per_task]) for i in range(0, len(wards), per_task)]
+    else:
+        load, members = [0.0] * n, [[] for _ in range(n)]
+        for ward in sorted(wards, key=lambda w: -work[w]):
+            i = min(range(n), key=load.__getitem__)
+            load[i] += work[ward]
+            members[i].append(ward)
+        order = {w: k for k, w in enumerate(wards)}
+        chunks = [sorted(m, key=order.__getitem__) for m in members if m]
     return [{"scenario": s, "wards": c} for s in scenarios for c in chunks]

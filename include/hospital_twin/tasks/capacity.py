@@ -90,7 +90,8 @@ def prepare_inputs(
     write_parquet(census, folder / "census.parquet")
     write_parquet(intensity, folder / "intensity.parquet")
     wards = [w.name for w in config.wards]
-    work = inputs.work_items(params.scenarios, wards, params.wards_per_task)
+    beds = {w.name: float(w.beds) for w in config.wards}  # a chunk's work scales with its beds
+    work = inputs.work_items(params.scenarios, wards, params.wards_per_task, beds)
     return {
         "origin": str(origin),
         "sources": sources,
