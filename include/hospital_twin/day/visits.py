@@ -84,7 +84,7 @@ def visitor_frame(population: pd.DataFrame, illness: pd.DataFrame) -> pd.DataFra
     sorted by category then person_id, text as categoricals.
 
     The layout `VisitSampler` draws from: a category's people are one contiguous block, so a
-    visitor is a block offset. Setup writes it once (`state/visitors.arrow`); a day then
+    visitor is a block offset. Setup writes it once (`visitors.arrow` in the lake); a day then
     memory-maps it and reads only the rows it draws, instead of joining and sorting millions.
     """
     cols = [c for c in PEOPLE_COLUMNS if c in population.columns]
