@@ -189,7 +189,7 @@ class AirflowClient:
         for backfill in self.get("/api/v2/backfills", dag_id=dag_id, limit=100)["backfills"]:
             if backfill["completed_at"] is None:
                 self.cancel_backfill(backfill["id"])
-        runs = self.get(f"/api/v2/dags/{dag_id}/dagRuns", limit=1000)["dag_runs"]
+        runs = self.dag_runs(dag_id)
         for run in runs:
             path = _run_path(dag_id, run["dag_run_id"])
             if run["state"] not in ("success", "failed"):  # Airflow deletes finished runs only
@@ -201,10 +201,20 @@ class AirflowClient:
         tis = self.task_instances(dag_id, run_id)
         return sorted({t["task_id"] for t in tis if t["state"] == "failed"})
 
+    def dag_runs(self, dag_id: str, **params) -> list[dict]:
+        """Every run of `dag_id`, page by page: the API answers at most its maximum page limit
+        (100 by default) whatever `limit` asks, and a 120-day backfill has more runs."""
+        runs: list[dict] = []
+        while True:
+            page = self.get(f"/api/v2/dags/{dag_id}/dagRuns", limit=100, offset=len(runs), **params)
+            runs += page["dag_runs"]
+            if not page["dag_runs"] or len(runs) >= page["total_entries"]:
+                return runs
+
     def latest_runs_by_date(self, dag_id: str) -> dict[str, dict]:
         """The most recent run of each logical date (YYYY-MM-DD) of `dag_id`."""
-        runs = self.get(f"/api/v2/dags/{dag_id}/dagRuns", limit=1000, order_by="run_after")
-        return {r["logical_date"][:10]: r for r in runs["dag_runs"] if r["logical_date"]}
+        runs = self.dag_runs(dag_id, order_by="run_after")
+        return {r["logical_date"][:10]: r for r in runs if r["logical_date"]}
 
     def wait_for_dates(self, dag_id: str, dates: list[str], timeout: float = 1800) -> list[dict]:
         """The latest run of each of `dates` (YYYY-MM-DD) once all succeeded; RunFailed at the
