@@ -144,7 +144,8 @@ def summary(conn: psycopg.Connection, capacity_run: str) -> str:
     ]
     if scores.empty:
         parts.append(
-            "ED arrivals forecast: no backtest yet (seasonal naive while the history is short)"
+            "ED arrivals forecast: no backtest yet (the first needs 84 simulated days: 56 of "
+            "history, the forecaster's minimum, and a 28-day horizon; then once a week)"
         )
     else:
         parts.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from hospital_twin.config import load_config
@@ -46,6 +47,18 @@ def test_a_forecast_leaves_one_row_per_target_day_with_its_intervals() -> None:
 
 def test_no_backtest_while_history_is_shorter_than_the_protocol_needs() -> None:
     config = load_config("small")
-    short = retrain.BACKTEST_MIN_HISTORY + config.forecast.horizon_days - 1
+    short = config.forecast.min_history_days + config.forecast.horizon_days - 1
     s = pd.Series(10.0, index=pd.date_range("2023-01-01", periods=short, freq="D"))
     assert retrain.recent_backtest(s, config) is None
+
+
+def test_the_backtest_runs_once_a_week_of_simulated_days_the_120th_included() -> None:
+    config = load_config("default")
+    start = config.simulation.start_date
+    due = [d for d in range(120) if retrain.backtest_due(start + dt.timedelta(days=d), config)]
+    assert due == list(range(0, 120, 7)) and due[-1] == 119
+    long = pd.Series(
+        np.random.default_rng(0).poisson(50, 120).astype(float),
+        index=pd.date_range(start, periods=120, freq="D"),
+    )
+    assert retrain.recent_backtest(long, config) is not None  # 120 days are enough

@@ -50,7 +50,8 @@ def retrain_forecaster(
         entry = {"method": result.method, "days": len(s), "seconds": 0.0}
         if result.reason:
             entry["fallback"] = result.reason
-        scored = retrain.recent_backtest(s, config) if result.forecaster is not None else None
+        due = result.forecaster is not None and retrain.backtest_due(day, config)
+        scored = retrain.recent_backtest(s, config) if due else None
         if scored is not None:
             metrics += retrain.metric_rows(day, name, scored, version)
             entry["backtest"] = scored.as_dict()
