@@ -21,6 +21,7 @@ from hospital_twin.config import load_config
 from hospital_twin.io import migrations
 from hospital_twin.io.lake import Lake, write_parquet
 from hospital_twin.tasks import setup
+from tests.support.setup_stages import set_up
 
 pytestmark = pytest.mark.integration
 CONFIG = load_config("small", population={"size": 1000})
@@ -73,12 +74,7 @@ def _refused(conn: psycopg.Connection, load, *args) -> str:
 
 def test_a_first_setup_keeps_every_constraint_and_index(fresh, lake) -> None:
     before = _schema(fresh)
-    setup.load_reference(fresh, CONFIG)
-    setup.build_population(CONFIG, lake)
-    setup.load_population(fresh, lake)
-    setup.build_workforce(CONFIG, lake)
-    setup.load_workforce(fresh, lake)
-    fresh.commit()
+    set_up(fresh, lake, CONFIG)
     assert _schema(fresh) == before
     assert _rows(fresh, "dw.dim_person") == 1000
 

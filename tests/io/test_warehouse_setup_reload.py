@@ -17,6 +17,7 @@ from hospital_twin.config import load_config
 from hospital_twin.io import migrations, warehouse
 from hospital_twin.io.lake import Lake
 from hospital_twin.tasks import setup
+from tests.support.setup_stages import set_up
 
 pytestmark = pytest.mark.integration
 SIZE = 2000
@@ -37,13 +38,7 @@ def fresh(empty_dsn: str):
 
 
 def _set_up(conn: psycopg.Connection, lake: Lake, config=CONFIG) -> None:
-    """hospital_setup's load stages (schedules aside: nothing refers to them)."""
-    setup.load_reference(conn, config)
-    setup.build_population(config, lake)
-    setup.load_population(conn, lake)
-    setup.build_workforce(config, lake)
-    setup.load_workforce(conn, lake)
-    conn.commit()
+    set_up(conn, lake, config)
 
 
 def _simulate_a_day(conn: psycopg.Connection) -> None:
