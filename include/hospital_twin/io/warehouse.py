@@ -111,17 +111,18 @@ def replace_rows(
     columns: Sequence[str] | None = None,
 ) -> int:
     """Delete the partition `where` (all rows when None) and COPY `frame`, in one transaction."""
-    schema, name = table.split(".")
+    scope, params = _partition(where)
     with conn.transaction():
-        delete = sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, name))
-        params: list[object] = []
-        if where:
-            delete += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(
-                sql.SQL("{} = %s").format(sql.Identifier(k)) for k in where
-            )
-            params = list(where.values())
-        conn.execute(delete, params)
+        conn.execute(sql.SQL("DELETE FROM {} WHERE {}").format(_ident(table), scope), params)
         return copy_frame(conn, table, frame, columns)
+
+
+def _partition(where: dict[str, object] | None) -> tuple[sql.Composable, list[object]]:
+    """The condition selecting the partition `where` (every row when None) and its params."""
+    if not where:
+        return sql.SQL("true"), []
+    scope = sql.SQL(" AND ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in where)
+    return scope, list(where.values())
 
 
 def replace_tables(
@@ -336,9 +337,7 @@ def add_foreign_keys(conn: psycopg.Connection, keys: Sequence[ForeignKey]) -> No
 
 def is_empty(conn: psycopg.Connection, table: str, where: dict[str, object] | None = None) -> bool:
     """Whether the partition `where` of `table` (the whole table when None) holds no row."""
-    scope, params = sql.SQL("true"), list((where or {}).values())
-    if where:
-        scope = sql.SQL(" AND ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in where)
+    scope, params = _partition(where)
     query = sql.SQL("SELECT NOT EXISTS (SELECT FROM {} WHERE {})").format(_ident(table), scope)
     return bool(conn.execute(query, params).fetchone()[0])
 
@@ -347,11 +346,7 @@ def truncate(conn: psycopg.Connection, tables: Sequence[str]) -> None:
     """Empty `tables` at once (in the caller's transaction; no table may be referenced by
     another's foreign key): a DELETE of millions of rows leaves them dead for a COPY to pass."""
     if tables:
-        conn.execute(
-            sql.SQL("TRUNCATE {}").format(
-                sql.SQL(", ").join(sql.Identifier(*t.split(".")) for t in tables)
-            )
-        )
+        conn.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(_ident(t) for t in tables)))
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
@@ -371,9 +366,6 @@ def frame_digest(frame: pd.DataFrame) -> str:
 
 def count_rows(conn: psycopg.Connection, table: str, where: dict[str, object] | None) -> int:
     """Rows of the partition `where` (the whole table when None)."""
-    query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(*table.split(".")))
-    if where:
-        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(
-            sql.SQL("{} = %s").format(sql.Identifier(k)) for k in where
-        )
-    return int(conn.execute(query, list((where or {}).values())).fetchone()[0])
+    scope, params = _partition(where)
+    query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(_ident(table), scope)
+    return int(conn.execute(query, params).fetchone()[0])
