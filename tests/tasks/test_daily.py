@@ -153,3 +153,64 @@ def test_waiting_for_a_days_events_ends_once_every_event_landed(dw) -> None:
         (day,),
     )
     assert daily.wait_for_events(dw, day, timeout=600) == {TOPICS["emergency_transport"]: (1, 1)}
+
+
+def test_the_capacity_studys_stays_are_the_days_admissions_moves_and_discharges(dw, lake) -> None:
+    """`capacity_stays.sql` (one join, not a subquery per stay) gives each ward entry its first
+    exit after it, and censors the stays still open at the origin's end."""
+    days = [DAY + dt.timedelta(days=i) for i in range(3)]
+    staff = pd.read_parquet(lake.schedules(DAY.year, DAY.month))["staff_id"]
+    dimensions.seed(dw, staff_ids=staff.astype(str))  # the admitting doctors and nurses
+    for day in days:
+        daily.generate_visits(dw, CONFIG, lake, day)
+        daily.simulate_flow(dw, CONFIG, lake, day)
+        daily.ingest(dw, CONFIG, lake, day)
+    # One discharged patient goes to another ward and back before the discharge: entries into
+    # the same ward twice, each ended by its own first exit after it.
+    dw.execute("""
+        WITH d AS (SELECT * FROM dw.fact_discharge ORDER BY admission_id LIMIT 1),
+             other AS (SELECT min(ward) AS ward FROM dw.dim_ward
+                       WHERE ward <> (SELECT ward FROM d))
+        INSERT INTO dw.fact_ward_move
+        SELECT d.sim_date, d.admission_id, d.person_id, w.from_ward, w.to_ward,
+               d.admitted_at + (d.discharged_at - d.admitted_at) * w.part, d.discharged_at
+        FROM d, other, LATERAL (VALUES (d.ward, other.ward, 1 / 3.0),
+                                       (other.ward, d.ward, 2 / 3.0)) w(from_ward, to_ward, part)
+    """)  # fmt: skip
+    end = pd.Timestamp(days[-1] + dt.timedelta(days=1))
+    stays = warehouse.query_frame(
+        dw, "queries/capacity_stays.sql", {"origin": days[-1], "end": end.date()}
+    )
+
+    def facts(table: str, columns: str) -> pd.DataFrame:
+        names = [c.strip() for c in columns.split(",")]
+        frame = pd.DataFrame(dw.execute(f"SELECT {columns} FROM {table}").fetchall(), columns=names)
+        return frame.astype({names[-1]: "datetime64[us]"})
+
+    admitted = facts("dw.fact_admission", "admission_id, ward, admitted_at").dropna()
+    moves = facts("dw.fact_ward_move", "admission_id, from_ward, to_ward, moved_at")
+    discharges = facts("dw.fact_discharge", "admission_id, ward, discharged_at")
+    entries = pd.concat([
+        admitted.set_axis(["admission_id", "ward", "entered_at"], axis=1),
+        moves[["admission_id", "to_ward", "moved_at"]].set_axis(
+            ["admission_id", "ward", "entered_at"], axis=1),
+    ], ignore_index=True)  # fmt: skip
+    exits = pd.concat([
+        moves[["admission_id", "from_ward", "moved_at"]].set_axis(
+            ["admission_id", "ward", "left_at"], axis=1),
+        discharges.set_axis(["admission_id", "ward", "left_at"], axis=1),
+    ], ignore_index=True)  # fmt: skip
+    pairs = entries.reset_index().merge(exits, on=["admission_id", "ward"], how="left")
+    pairs = pairs[pairs["left_at"].isna() | (pairs["left_at"] >= pairs["entered_at"])]
+    first = pairs.groupby("index")["left_at"].min().reindex(entries.index)
+    expected = entries.assign(
+        censored=first.isna().to_numpy(),
+        stay_days=(first.fillna(end) - entries["entered_at"]).dt.total_seconds() / 86400,
+    ).sort_values(["admission_id", "entered_at"], kind="stable")
+
+    assert len(moves) == 2 and expected["censored"].any()
+    assert stays["ward"].tolist() == expected["ward"].tolist()
+    assert stays["censored"].tolist() == expected["censored"].tolist()
+    assert stays["stay_days"].astype(float).to_numpy() == pytest.approx(
+        expected["stay_days"].to_numpy(), abs=1e-9
+    )
