@@ -1,5 +1,6 @@
 """The recommendation table's SimPy column is computed on the study's own inputs, so it agrees
-with the Monte Carlo risk at the same (recommended) beds within SimPy's noise."""
+with the Monte Carlo risk at the same (recommended) beds within SimPy's noise, and says how
+sure it is (its 95 % interval and replications)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from hospital_twin.capacity import inputs
 from hospital_twin.capacity.montecarlo import ArrivalIntensity
 from hospital_twin.capacity.study import capacity_study
 from hospital_twin.config import load_config, load_scenario
-from hospital_twin.contracts import parse_study_params
 from hospital_twin.tasks import capacity
 
 ORIGIN = dt.date(2024, 3, 1)
@@ -21,7 +21,6 @@ WARDS = ["Medicine", "ICU"]
 
 def test_simpy_column_agrees_with_the_monte_carlo_on_the_same_inputs(tmp_path) -> None:
     config = load_config("small")
-    params = parse_study_params({"horizon_days": 28, "risk_target": 0.2})
     rng = np.random.default_rng(0)
     stays = pd.DataFrame(
         {"ward": "Medicine", "stay_days": rng.gamma(2, 2.75, 300), "censored": False}
@@ -48,9 +47,11 @@ def test_simpy_column_agrees_with_the_monte_carlo_on_the_same_inputs(tmp_path) -
         },
         origin=ORIGIN,
     )
-    simpy = capacity.same_inputs_simpy(config, tmp_path, ORIGIN, params, recs)
-    se = np.sqrt(
-        recs["risk_at_recommended"] * (1 - recs["risk_at_recommended"]) / capacity.SIMPY_RUNS
-    )
-    assert ((simpy - recs["risk_at_recommended"]).abs() <= 3 * se + 0.05).all(), (simpy, recs)
+    simpy = capacity.same_inputs_simpy(config, tmp_path, ORIGIN, recs)
+    assert list(simpy.columns) == capacity.SIMPY_COLUMNS
+    se = np.sqrt(recs["risk_at_recommended"] * (1 - recs["risk_at_recommended"]) / simpy.simpy_runs)
+    gap = (simpy["simpy_p_over"] - recs["risk_at_recommended"]).abs()
+    assert (gap <= 3 * se + 0.05).all(), (simpy, recs)
+    assert (simpy["simpy_ci_low"] <= simpy["simpy_p_over"]).all()
+    assert (simpy["simpy_p_over"] <= simpy["simpy_ci_high"]).all()
     assert (recs["risk_at_recommended"] <= 0.2).all()

@@ -118,6 +118,14 @@ def risk_curve(
     return frame[CURVE_COLUMNS]
 
 
+def p_over(occupancy: np.ndarray, beds: int, change: np.ndarray | None = None) -> float:
+    """P(max_t (occupancy_t - change_t) > beds): `risk_curve`'s p_over at one level (the same
+    arithmetic, so the same figure) without the rest of its columns."""
+    delta = 0 if change is None else np.asarray(change)
+    peak = np.sort((np.asarray(occupancy) - delta).max(axis=1))
+    return float(1 - np.searchsorted(peak, int(beds), side="right") / len(peak))
+
+
 def recommended_beds(occupancy: np.ndarray, target: float, change: np.ndarray | None = None) -> int:
     """Smallest bed level b with P(max_t (occupancy_t - change_t) > b) <= target."""
     delta = 0 if change is None else np.asarray(change)
@@ -155,6 +163,7 @@ class WardRisk:
     configured_beds: int
     recommended_beds: int
     risk_at_configured: float
+    risk_at_recommended: float
     los_model: str
     occupancy: np.ndarray  # (runs, days), for reports and checks
 
@@ -199,13 +208,14 @@ def ward_risk(
     )
     flow = (float(np.mean(scaled.mean)), stretched.mean)
     curve = risk_curve(occ, levels, target, change, ward, *flow)
-    risk = risk_curve(occ, [configured_beds], target, change, ward, *flow)["p_over"].iloc[0]
+    recommended = recommended_beds(occ, target, change)
     return WardRisk(
         ward=ward,
         curve=curve,
         configured_beds=configured_beds,
-        recommended_beds=recommended_beds(occ, target, change),
-        risk_at_configured=float(risk),
+        recommended_beds=recommended,
+        risk_at_configured=p_over(occ, configured_beds, change),
+        risk_at_recommended=p_over(occ, recommended, change),
         los_model=stretched.description,
         occupancy=occ,
     )
@@ -255,14 +265,7 @@ def capacity_study(
                 "configured_beds": result.configured_beds,
                 "recommended_beds": result.recommended_beds,
                 "risk_at_configured": result.risk_at_configured,
-                "risk_at_recommended": float(
-                    risk_curve(
-                        result.occupancy,
-                        [result.recommended_beds],
-                        cap.risk_target,
-                        bed_change(scenario, ward, intensity.dates),
-                    )["p_over"].iloc[0]
-                ),  # fmt: skip
+                "risk_at_recommended": result.risk_at_recommended,
                 "horizon_days": intensity.days,
                 "criterion": criterion(
                     result.recommended_beds, result.occupancy, cap.risk_target, intensity.days

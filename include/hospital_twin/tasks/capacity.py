@@ -15,7 +15,6 @@ import datetime as dt
 import json
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import psycopg
 
@@ -24,15 +23,16 @@ from hospital_twin.capacity.los_fit import LosEstimate
 from hospital_twin.capacity.montecarlo import ArrivalIntensity
 from hospital_twin.capacity.planner import hold_thin, thin_data
 from hospital_twin.capacity.report import risk_report
-from hospital_twin.capacity.simpy_check import simpy_ward
-from hospital_twin.capacity.study import capacity_study, risk_curve, scenario_inputs
+from hospital_twin.capacity.simpy_check import simpy_risk
+from hospital_twin.capacity.study import capacity_study, scenario_inputs
 from hospital_twin.config import ConfigError, HospitalConfig, load_scenario
 from hospital_twin.contracts import StudyParams, StudyParamsError, parse_study_params
 from hospital_twin.io import warehouse
 from hospital_twin.io.lake import Lake, write_parquet
 from hospital_twin.rng import stream
 
-SIMPY_RUNS = 40  # SimPy replications per recommendation: P(over) ± 0.07 (95 %) at 5 %
+# The SimPy check of each recommendation: its risk, the 95 % interval, its replications.
+SIMPY_COLUMNS = ["simpy_p_over", "simpy_ci_low", "simpy_ci_high", "simpy_runs"]
 
 
 def validate_params(raw: dict[str, Any], config: HospitalConfig) -> StudyParams:
@@ -144,7 +144,7 @@ def run_chunk(
     )
     # The SimPy cross-check runs here, beside the Monte Carlo it checks, so that it is spread
     # over the mapped tasks (and workers) instead of running alone in `collect`.
-    recs["simpy_p_over"] = _simpy_column(config, origin, params, recs, estimates, intensity, census)
+    recs[SIMPY_COLUMNS] = _simpy_column(config, origin, recs, estimates, intensity, census)
     name = f"{scenario_name}__{'_'.join(w.replace(' ', '-').replace('&', 'and') for w in wards)}"
     write_parquet(curves, folder / f"curves_{name}.parquet")
     write_parquet(recs, folder / f"recs_{name}.parquet")
@@ -189,8 +189,8 @@ def collect(
 
 
 def same_inputs_simpy(
-    config: HospitalConfig, folder, origin: dt.date, params: StudyParams, recs: pd.DataFrame
-) -> pd.Series:
+    config: HospitalConfig, folder, origin: dt.date, recs: pd.DataFrame
+) -> pd.DataFrame:
     """Per recommendation row: P(max midnight census > recommended beds) over the study's
     horizon from SimPy, patient by patient, on the study's own inputs (the ward's arrival
     intensity, blended LOS with its mean drawn per run, census with elapsed stays, scenario).
@@ -203,43 +203,36 @@ def same_inputs_simpy(
     census = pd.read_parquet(folder / "census.parquet")
     intensity = pd.read_parquet(folder / "intensity.parquet")
     estimates = {w: inputs.los_estimate(config, w, stays) for w in recs["ward"].unique()}
-    return _simpy_column(config, origin, params, recs, estimates, intensity, census)
+    return _simpy_column(config, origin, recs, estimates, intensity, census)
 
 
 def _simpy_column(
     config: HospitalConfig,
     origin: dt.date,
-    params: StudyParams,
     recs: pd.DataFrame,
     estimates: dict[str, LosEstimate],
     intensity: pd.DataFrame,
     census: pd.DataFrame,
-) -> pd.Series:
-    """`same_inputs_simpy` on inputs already read, and LOS estimates already made."""
-    out = pd.Series(np.nan, index=recs.index)
-    for i, row in recs.iterrows():
+) -> pd.DataFrame:
+    """`same_inputs_simpy` on inputs already read, and LOS estimates already made: per row
+    SIMPY_COLUMNS (the risk, its 95 % interval, the replications it took: `simpy_risk`)."""
+    rows = []
+    for _, row in recs.iterrows():
         scenario = load_scenario(row["scenario"], config)
         est = estimates[row["ward"]]
         arrivals = ArrivalIntensity.from_forecast(intensity[intensity["ward"] == row["ward"]])
         scaled, los, change = scenario_inputs(scenario, row["ward"], arrivals, est.model)
-        rng = stream(config.seed, origin, f"capacity:simpy:{row['ward']}")
-        scale = est.scales(SIMPY_RUNS, rng)
-        elapsed = census.loc[census["ward"] == row["ward"], "elapsed_days"].to_numpy(float)
-        occ = np.stack(
-            [
-                simpy_ward(
-                    scaled,
-                    los.scaled(float(f)) if scale is not None else los,
-                    1,
-                    rng,
-                    elapsed,
-                )[0]
-                for f in (scale if scale is not None else np.ones(SIMPY_RUNS))
-            ]
+        check = simpy_risk(
+            scaled,
+            los,
+            int(row["recommended_beds"]),
+            stream(config.seed, origin, f"capacity:simpy:{row['ward']}"),
+            census.loc[census["ward"] == row["ward"], "elapsed_days"].to_numpy(float),
+            change,
+            est.log_sd,
         )
-        beds = int(row["recommended_beds"])
-        out[i] = float(risk_curve(occ, [beds], params.risk_target, change)["p_over"].iloc[0])
-    return out
+        rows.append([check.p_over, check.ci_low, check.ci_high, check.runs])
+    return pd.DataFrame(rows, columns=SIMPY_COLUMNS, index=recs.index)
 
 
 def store(conn, run_id, origin, params, curves, recs, report) -> None:
