@@ -19,7 +19,7 @@ from hospital_twin.capacity.los_fit import LosModel
 from hospital_twin.capacity.montecarlo import census_days
 from hospital_twin.config import HospitalConfig
 from hospital_twin.forecast.calendar import config_exposure
-from hospital_twin.forecast.level import Level, best_level
+from hospital_twin.forecast.level import Level, best_level, local_sd
 
 MIN_HISTORY_DAYS = 14  # fewer days of admissions: use the configured steady state
 RECENT_DAYS = 28  # the days the recent rate (and the forecaster's level) averages over
@@ -46,6 +46,21 @@ def extend_forecast(forecast: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataF
 def moment_nb_size(counts: np.ndarray) -> float:
     """Negative-binomial size matching the counts' mean and variance (inf: Poisson or less)."""
     mean, var = counts.mean(), counts.var(ddof=1)
+    return mean**2 / (var - mean) if var > mean > 0 else np.inf
+
+
+def scatter_nb_size(rates: np.ndarray, mean: float, window: int = RECENT_DAYS) -> float:
+    """Negative-binomial size of the day-to-day scatter around `mean`, read over the whole
+    history as the scatter around each `window`-day period's own mean (`level.local_sd`;
+    seasons are the level's, not the day's); with less than two periods, the last days' own.
+
+    The twin's daily requests scatter as Poisson counts (variance / mean 0.94-1.11 within a
+    month, every ward); 28 days alone showed extra variance every other time by chance
+    (variance / mean 1.3 gives a one-a-day ward a daily gamma factor of cv 0.65), widening
+    the census bands at random from one run to the next."""
+    if len(rates) < 2 * window:
+        return moment_nb_size(rates[-window:])
+    var = local_sd(rates, window) ** 2
     return mean**2 / (var - mean) if var > mean > 0 else np.inf
 
 
@@ -121,12 +136,11 @@ def ward_intensity(
         frame = extend_forecast(mine, dates).assign(level_cv=cv)
         return frame, f"forecast {stream} ({method}, origin {origin})"
     if days >= MIN_HISTORY_DAYS:
-        recent = rates[-RECENT_DAYS:] * planned[-RECENT_DAYS:].mean()
         level = best_level(rates, RECENT_DAYS) or Level(rates[-RECENT_DAYS:].mean(), cv, days)
         mean = level.rate * config_exposure(config, dates)
-        frame = pd.DataFrame(
-            {"date": dates, "mean": mean, "nb_size": moment_nb_size(recent), "level_cv": level.cv}
-        )
+        now = planned[-RECENT_DAYS:].mean()  # the day's scatter at the current planned volume
+        size = scatter_nb_size(rates * now, level.rate * now)
+        frame = pd.DataFrame({"date": dates, "mean": mean, "nb_size": size, "level_cv": level.cv})
         return frame, f"recent admissions ({level.window} days, mean {mean.mean():.2f}/day)"
     rate = steady_rate(config, ward, los)
     frame = pd.DataFrame({"date": dates, "mean": rate, "nb_size": np.inf, "level_cv": 0.0})
