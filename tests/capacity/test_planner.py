@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hospital_twin.capacity.loss import simulate_loss_system
+from hospital_twin.capacity.loss import erlang_b, simulate_loss_system
 from hospital_twin.capacity.montecarlo import ArrivalIntensity, simulate_occupancy
 from hospital_twin.capacity.planner import (
     PATIENCE_HOURS,
     criterion,
     hold_thin,
+    loss_beds,
     planner_metrics,
     thin_data,
     wait_share,
@@ -52,6 +53,32 @@ def test_the_recommendation_names_its_metric_target_and_the_occupancy_it_implies
     assert f"> {beds} beds) <= 5%" in text and "mean occupancy" in text
     occupancy = float(text.split("mean occupancy ")[1].split("%")[0]) / 100
     assert occupancy < 0.85  # a 6-patient ward cannot run at 85 % and meet a 5 % risk
+
+
+def test_loss_beds_are_erlang_s_for_a_known_load() -> None:
+    """With every run at the same offered load, the smallest c with B(c, a) <= target."""
+    for load in (6.5, 200.0):
+        beds = loss_beds(np.full((50, 28), load), 0.05)
+        assert erlang_b(beds, load) <= 0.05 < erlang_b(beds - 1, load), load
+
+
+@pytest.mark.parametrize(
+    ("rate", "peak_extra", "occupancy"), [(3.25, 3, (0.5, 0.7)), (100.0, 20, (0.9, 1.0))]
+)
+def test_the_criterion_gives_the_erlang_beds_beside_the_peak_rule(rate, peak_extra, occupancy):
+    """Over 180 days a 6-patient ward's peak census asks for several beds more than keep its
+    refusals at 5 % (at about 60 % occupancy); a 200-patient ward's Erlang beds run it over
+    90 % full. The criterion names both, so a planner sees what each bed would buy."""
+    los = LOS["gamma"]
+    occ = simulate_occupancy(
+        ArrivalIntensity.constant(rate, 180), los, 400, np.random.default_rng(5),
+        equilibrium_census(los, round(rate * los.mean), np.random.default_rng(6)),
+    )  # fmt: skip
+    peak_beds, erlang = recommended_beds(occ, 0.05), loss_beds(occ, 0.05)
+    assert peak_beds - erlang >= peak_extra
+    text = criterion(peak_beds, occ, 0.05, 180)
+    assert f"(Erlang loss): {erlang} beds" in text
+    assert occupancy[0] <= occ.mean() / erlang <= occupancy[1]
 
 
 def _queue_waits(beds: int, load: float, mean_los: float, n: int, rng) -> np.ndarray:
