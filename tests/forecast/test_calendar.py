@@ -27,7 +27,7 @@ def test_the_exposure_is_the_planned_daily_volume_of_the_twin() -> None:
     assert calendar.config_exposure(CONFIG, days) * per_ordinary_day == pytest.approx(planned)
     params = forecast.as_params(CONFIG)
     assert params.monthly_volume and params.reduced_periods == calendar.reduced_periods(CONFIG)
-    again = forecast.as_params(forecast._params_json(params))  # as meta.json stores it
+    again = forecast.as_params(forecast.params_json(params))  # as meta.json stores it
     assert again.reduced_periods == params.reduced_periods
 
 

@@ -1,7 +1,9 @@
-"""The daily retrain's choices: which streams are forecast, and the rows a forecast leaves."""
+"""The daily retrain's choices: which streams are forecast, when models are refitted (and found
+again instead of refitted), and the rows a forecast leaves."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -10,6 +12,7 @@ import pandas as pd
 from hospital_twin.config import load_config
 from hospital_twin.contracts import ED_STREAM
 from hospital_twin.forecast import model, retrain
+from hospital_twin.forecast.backtest import synthetic_arrivals
 
 DAY = dt.date(2024, 2, 29)
 
@@ -62,3 +65,61 @@ def test_the_backtest_runs_once_a_week_of_simulated_days_the_120th_included() ->
         index=pd.date_range(start, periods=120, freq="D"),
     )
     assert retrain.recent_backtest(long, config) is not None  # 120 days are enough
+
+
+def test_models_are_refitted_every_k_days_and_forecast_from_todays_history_between() -> None:
+    config = load_config("small")
+    min_history = config.forecast.min_history_days
+    s = synthetic_arrivals(start="2024-01-01", days=min_history + 2 * retrain.REFIT_EVERY)
+    store = retrain.MemoryStore()
+    fitted_on, versions = [], set()
+    for n in range(min_history, len(s) + 1):
+        day = s.index[n - 1].date()
+        out = retrain.retrain_day({ED_STREAM: s.iloc[:n]}, day, config, store)[ED_STREAM]
+        f = out.result.forecaster
+        assert out.result.method == model.MODEL_NAME
+        assert out.result.forecast["date"].iloc[0] == s.index[n - 1] + pd.Timedelta(days=1)
+        assert f.train_end == s.index[retrain.fit_length(n, min_history) - 1]
+        if out.refitted:
+            fitted_on.append(n)
+        versions.add(f.version)
+    step = retrain.REFIT_EVERY
+    assert fitted_on == [min_history, min_history + step, min_history + 2 * step]
+    assert len(versions) == 3 and len(store.models) == 3
+
+
+def test_a_stored_model_forecasts_as_a_fresh_fit_of_its_refit_day() -> None:
+    config = load_config("small")
+    s = synthetic_arrivals(days=80, seed=11)
+    stored, _ = retrain.stream_forecast(s, config, retrain.MemoryStore())
+    params = dataclasses.replace(model.as_params(config), horizon_days=config.forecast.horizon_days)
+    n = retrain.fit_length(len(s), config.forecast.min_history_days)
+    fresh = model.fit(s.iloc[:n], params).predict(history=s)
+    pd.testing.assert_frame_equal(stored.forecast, fresh)
+
+
+def test_the_weekly_backtest_scores_the_models_the_days_fitted() -> None:
+    config = load_config("small")
+    s = synthetic_arrivals(start="2024-01-01", days=120, seed=12)
+    store = retrain.MemoryStore()
+    for n in range(config.forecast.min_history_days, len(s) + 1):
+        retrain.stream_forecast(s.iloc[:n], config, store)
+    before = len(store.models)
+    scored = retrain.recent_backtest(s, config, store)
+    assert len(store.models) == before  # every origin's model was the stored one
+    assert scored.summary.loc["model", "n_origins"] >= 5
+
+
+def test_the_lake_keeps_models_by_stream_and_version(tmp_path) -> None:
+    from hospital_twin.io.lake import Lake
+    from hospital_twin.tasks.forecast import LakeModels
+
+    config = load_config("small")
+    s = synthetic_arrivals(days=70, seed=13)
+    store = LakeModels(Lake(tmp_path))
+    first, fitted = retrain.stream_forecast(s, config, store, "admissions:Medicine")
+    again, refitted = retrain.stream_forecast(s, config, store, "admissions:Medicine")
+    assert fitted and not refitted
+    assert again.forecaster.version == first.forecaster.version
+    pd.testing.assert_frame_equal(again.forecast, first.forecast)
+    assert store.get(ED_STREAM, first.forecaster.version) is None  # another stream's folder

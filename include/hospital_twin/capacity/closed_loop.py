@@ -29,7 +29,7 @@ from hospital_twin.capacity.study import WardRisk, ward_risk
 from hospital_twin.config import HospitalConfig, Scenario
 from hospital_twin.day import flow, visits
 from hospital_twin.day.run import run_day
-from hospital_twin.forecast import model, retrain
+from hospital_twin.forecast import retrain
 from hospital_twin.setup import illness, population, schedules, workforce
 
 FRAMES = ("admissions", "moves", "discharges", "ward_day")
@@ -148,10 +148,9 @@ def stored_forecasts(config: HospitalConfig, history: History, origin: dt.date) 
     seasonal-naive fallback, stored rows) without its I/O. Made on the origin day, they are
     what `capacity_latest_forecasts.sql` gives the study from that origin."""
     frame = observed.admission_streams(history.upto("admissions", origin), origin)
-    horizon, min_history = config.forecast.horizon_days, config.forecast.min_history_days
     rows = [NO_FORECASTS]
     for name, s in retrain.stream_series(frame).items():
-        result = model.forecast_or_fallback(s, horizon, min_history, config)
+        result, _ = retrain.stream_forecast(s, config)  # the model of the last refit day
         version = result.forecaster.version if result.forecaster else f"seasonal-naive-{origin}"
         rows.append(retrain.forecast_rows(origin, name, result, version))
     return pd.concat(rows, ignore_index=True)

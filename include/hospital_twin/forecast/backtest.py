@@ -3,7 +3,8 @@
 From every origin (after `min_history` days, every `step` days) both methods forecast the next
 `horizon` days from the data before the origin only; the forecaster is refitted every
 `refit_every` days (a fit uses only data before its refit day, and later origins forecast from
-their own, longer history without refitting). Per origin and method: MAE, MASE (MAE over the
+their own, longer history without refitting), by `fitter` when given (the daily retrain passes
+one that finds the models it stored). Per origin and method: MAE, MASE (MAE over the
 in-sample one-week seasonal naive MAE of the history, Hyndman & Koehler 2006) and the share
 of actual counts inside the 80 % and 95 % intervals. The summary averages over origins.
 
@@ -14,13 +15,14 @@ of actual counts inside the 80 % and 95 % intervals. The summary averages over o
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from hospital_twin.forecast.features import daily_series, seasonal_naive, seasonal_naive_scale
-from hospital_twin.forecast.model import ParamsLike, as_params, fit
+from hospital_twin.forecast.model import ArrivalForecaster, ParamsLike, as_params, fit
 
 METHODS = ("model", "seasonal_naive")
 
@@ -65,18 +67,25 @@ def backtest(
     step: int = 7,
     refit_every: int = 91,
     config_or_params: ParamsLike = None,
+    origins: Sequence[int] | None = None,
+    fitter: Callable[[pd.Series], ArrivalForecaster] | None = None,
 ) -> BacktestResult:
-    """Rolling-origin backtest; `refit_every` trades fidelity (small) for speed (large)."""
+    """Rolling-origin backtest; `refit_every` trades fidelity (small) for speed (large).
+
+    `origins` (indices into the series) replaces the protocol's every `step` days from
+    `min_history`; `fitter(history)` replaces `fit(history, params)`."""
     s = daily_series(series)
     y = s.to_numpy()
     p = dataclasses.replace(as_params(config_or_params), horizon_days=horizon)
-    origins = range(min_history, len(s) - horizon + 1, step)
+    if origins is None:
+        origins = range(min_history, len(s) - horizon + 1, step)
     if not origins:
         raise ValueError(f"series of {len(s)} days is too short for min_history {min_history}")
+    fitter = fitter or (lambda history: fit(history, p))
     rows, forecaster, fitted_at = [], None, None
     for o in origins:
         if forecaster is None or o - fitted_at >= refit_every:
-            forecaster, fitted_at = fit(s.iloc[:o], p), o
+            forecaster, fitted_at = fitter(s.iloc[:o]), o
         history = s.iloc[:o]
         actual = y[o : o + horizon]
         scale = seasonal_naive_scale(y[:o])

@@ -7,8 +7,8 @@ of the series strictly before the origin: the recent level (rolling mean over
 `level_window` days), last week's level relative to it, the last observed same weekday
 (lags 7, 14, ... counted from t but never at or after the origin) and the same season last
 year. Lag and rolling features are divided by the level, and the level is the model's
-offset (`init_score = log(level)`), so one model serves series of any size and follows
-shifts in level without extrapolating trees.
+offset (the trees learn the count over the level), so one model serves series of any size
+and follows shifts in level without extrapolating trees.
 
 Also here: the seasonal naive forecast (same weekday in the last observed week) with wide
 empirical intervals, used as the backtest baseline and as the short-history fallback.
@@ -133,6 +133,16 @@ def _level(win: _Windows, o: np.ndarray, window: int) -> np.ndarray:
         use = np.isnan(level) & (win.count(a, o) >= need)
         level[use] = win.mean(a[use], o[use])
     return np.maximum(np.nan_to_num(level, nan=0.0), level_floor(window))
+
+
+def level_at(
+    y: np.ndarray, origins: np.ndarray, window: int, exposure: np.ndarray | None = None
+) -> np.ndarray:
+    """The recent level before each origin index (per unit of `exposure` when given): the
+    offset `origin_features` gives, before the target day's exposure."""
+    if exposure is not None:
+        y = y / exposure[: len(y)]
+    return _level(_Windows(y), np.asarray(origins, dtype=np.int64), window)
 
 
 def origin_features(

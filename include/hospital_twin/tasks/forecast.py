@@ -1,7 +1,9 @@
 """The daily forecaster retrain: arrival series from the warehouse, forecasts back into it.
 
 History is read up to D only, so a backfill never sees its own future; which streams are
-forecast and what rows a forecast leaves are decided in `forecast.retrain`.
+forecast, when a model is refitted (every `retrain.REFIT_EVERY` simulated days) and what rows
+a forecast leaves are decided in `forecast.retrain`. Fitted models live in the lake
+(`models/<stream>/<version>/`), where the days between refits and the weekly backtest find them.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import time
+from pathlib import Path
 
 import pandas as pd
 import psycopg
@@ -23,6 +25,23 @@ from hospital_twin.tasks import log_summary
 log = logging.getLogger(__name__)
 
 
+class LakeModels:
+    """`retrain.ModelStore` in the lake: one folder per stream, one per model version."""
+
+    def __init__(self, lake: Lake) -> None:
+        self.lake = lake
+
+    def folder(self, stream: str) -> Path:
+        return self.lake.path("models", stream.replace(":", "_"))
+
+    def get(self, stream: str, version: str) -> model.ArrivalForecaster | None:
+        found = self.folder(stream) / version
+        return model.load(found) if (found / "meta.json").exists() else None
+
+    def put(self, stream: str, forecaster: model.ArrivalForecaster) -> None:
+        model.save(forecaster, self.folder(stream))
+
+
 def arrival_series(conn: psycopg.Connection, day: dt.date) -> dict[str, pd.Series]:
     """Daily counts per stream up to and including `day`."""
     frame = warehouse.query_frame(conn, "queries/arrivals_per_stream.sql", (day, day))
@@ -32,30 +51,31 @@ def arrival_series(conn: psycopg.Connection, day: dt.date) -> dict[str, pd.Serie
 def retrain_forecaster(
     conn: psycopg.Connection, config: HospitalConfig, lake: Lake, day: dt.date
 ) -> dict:
-    """Fit (or fall back to seasonal naive), store forecasts, metrics and the model artefact."""
-    horizon, min_history = config.forecast.horizon_days, config.forecast.min_history_days
+    """Forecast every stream (model of the last refit day, or seasonal naive while history is
+    short), store forecasts, metrics and the models' registry rows."""
+    store = LakeModels(lake)
     summary: dict[str, dict] = {}
     forecasts, metrics, models = [], [], []
-    for name, s in arrival_series(conn, day).items():
-        t0 = time.perf_counter()
-        result = model.forecast_or_fallback(s, horizon, min_history, config)
-        if result.forecaster is not None:
-            version = result.forecaster.version
-            path = model.save(result.forecaster, lake.path("models", name.replace(":", "_")))
-            train_start = result.forecaster.train_start.date()
+    series = arrival_series(conn, day)
+    for name, outcome in retrain.retrain_day(series, day, config, store).items():
+        result, f = outcome.result, outcome.result.forecaster
+        if f is not None:
+            version, train_start = f.version, f.train_start.date()
+            train_end, path = f.train_end.date(), str(store.folder(name) / f.version)
         else:
-            version, path, train_start = f"seasonal-naive-{day:%Y%m%d}", None, s.index[0].date()
-        models.append((version, name, result.method, train_start, day, str(path) if path else None))
+            version, train_start = f"seasonal-naive-{day:%Y%m%d}", series[name].index[0].date()
+            train_end, path = day, None
+        models.append((version, name, result.method, train_start, train_end, path))
         forecasts.append(retrain.forecast_rows(day, name, result, version))
-        entry = {"method": result.method, "days": len(s), "seconds": 0.0}
+        entry = {"method": result.method, "days": len(series[name]), "seconds": outcome.seconds}
+        if f is not None:
+            entry["model"] = "fitted today" if outcome.refitted else f"of {train_end}"
+            entry["trees_weight"] = f.trees_weight
         if result.reason:
             entry["fallback"] = result.reason
-        due = result.forecaster is not None and retrain.backtest_due(day, config)
-        scored = retrain.recent_backtest(s, config) if due else None
-        if scored is not None:
-            metrics += retrain.metric_rows(day, name, scored, version)
-            entry["backtest"] = scored.as_dict()
-        entry["seconds"] = round(time.perf_counter() - t0, 2)
+        if outcome.backtest is not None:
+            metrics += retrain.metric_rows(day, name, outcome.backtest, version)
+            entry["backtest"] = outcome.backtest.as_dict()
         summary[name] = entry
     _store(conn, day, models, forecasts, metrics)
     log.info("%s", retrain_report(day, summary))
@@ -63,17 +83,28 @@ def retrain_forecaster(
 
 
 def retrain_report(day: dt.date, summary: dict[str, dict]) -> str:
-    """The task's closing lines: one aligned row per stream (method, history, backtest scores)
-    and each fallback said once for all the streams it applies to, not once per stream."""
+    """The task's closing lines: one aligned row per stream (method, history, the model's fit
+    day and trees weight, backtest scores), when models are refitted, and each fallback said
+    once for all the streams it applies to, not once per stream."""
     rows = []
     for name, e in summary.items():
         scores = (e.get("backtest") or {}).get("model", {})
+        weight = e.get("trees_weight")
         rows.append(
-            [name, e["method"], e["days"], *(scores.get(k, "–") for k in SCORE_KEYS), e["seconds"]]
-        )
-    header = ["stream", "method", "days", *SCORE_KEYS, "seconds"]
+            [name, e["method"], e["days"], e.get("model", "–"),
+             "–" if weight is None else weight,
+             *(scores.get(k, "–") for k in SCORE_KEYS), e["seconds"]]
+        )  # fmt: skip
+    header = ["stream", "method", "days", "model", "trees", *SCORE_KEYS, "seconds"]
     title = f"forecasts from {day} (origin), one row per stream"
     lines = [log_summary.table(title, header, rows, left=2)]
+    if any("model" in e for e in summary.values()):
+        lines.append(
+            f"models are refitted every {retrain.REFIT_EVERY} simulated days; between refits "
+            "the last model forecasts from today's history (its level and lags are today's). "
+            "trees: the weight of LightGBM's corrections on the recent level, chosen out of "
+            "fold (0: the level per planned volume forecast better; 1: the full model)"
+        )
     fallbacks: dict[str, list[str]] = {}
     for name, e in summary.items():
         if "fallback" in e:
