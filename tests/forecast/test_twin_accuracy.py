@@ -1,6 +1,7 @@
 """On the twin's own ED arrivals, with the history `make run` has (about 100 days), the daily
-forecast is at least as good as seasonal naive, nearer the configured intensity than naive,
-and its intervals cover near their nominal rates.
+forecast is at least as good as seasonal naive and nearer the configured intensity than
+naive; over the origins of `make run`'s backtest (56 to 91 days of history) its intervals
+cover near their nominal rates.
 
 The twin knows the truth: the ED's intensity is the day's planned visit volume times the
 month's expected share of Emergency Room visits (`benchmarks/bench_forecast.py`). The last
@@ -23,7 +24,8 @@ from hospital_twin.forecast.features import seasonal_naive
 BENCH = Path(__file__).parents[2] / "benchmarks" / "bench_forecast.py"
 CONFIG = load_config("default")
 DAYS = 154  # origins with 98 to 126 days of history, and a 28-day horizon after each
-ORIGINS = range(98, DAYS - 28 + 1, 4)
+HUNDRED = range(98, DAYS - 28 + 1, 4)
+MAKE_RUN = range(56, 92, 2)  # make run's 120 days: backtest origins 56 .. 91
 POPULATION = 300_000  # the default volume (2,630 visits a day) from a tenth of its people
 
 
@@ -36,12 +38,13 @@ def ed() -> pd.DataFrame:
     return frame[frame["stream"] == ED_STREAM]
 
 
-@pytest.fixture(scope="module")
-def scores(ed: pd.DataFrame) -> pd.DataFrame:
+def score(ed: pd.DataFrame, origins: range) -> pd.DataFrame:
+    """Per method (the daily forecast, seasonal naive): MAE on the counts and on the intensity,
+    80 % and 95 % interval coverage, averaged over `origins` (days of history)."""
     s = retrain.stream_series(ed)[ED_STREAM]
     y, truth = s.to_numpy(), ed["truth"].to_numpy(float)
     store, rows, h = retrain.MemoryStore(), [], CONFIG.forecast.horizon_days
-    for o in ORIGINS:
+    for o in origins:
         result, _ = retrain.stream_forecast(s.iloc[:o], CONFIG, store, ED_STREAM)
         actual = y[o : o + h]
         for method, f in (("model", result.forecast), ("naive", seasonal_naive(s.iloc[:o], h))):
@@ -56,14 +59,13 @@ def scores(ed: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).groupby("method").mean()
 
 
-def test_the_ed_forecast_is_at_least_as_good_as_seasonal_naive(scores) -> None:
+def test_the_ed_forecast_is_at_least_as_good_as_seasonal_naive(ed) -> None:
+    scores = score(ed, HUNDRED)
     assert scores.loc["model", "mae"] <= scores.loc["naive", "mae"], scores
-
-
-def test_the_ed_forecast_is_nearer_the_configured_intensity_than_naive(scores) -> None:
     assert scores.loc["model", "mae_truth"] < 0.8 * scores.loc["naive", "mae_truth"], scores
 
 
 @pytest.mark.parametrize(("column", "nominal"), [("cov80", 0.80), ("cov95", 0.95)])
-def test_the_ed_intervals_cover_near_their_nominal_rate(scores, column, nominal) -> None:
-    assert abs(scores.loc["model", column] - nominal) <= 0.08, scores
+def test_the_ed_intervals_cover_near_their_nominal_rate(ed, column, nominal) -> None:
+    scores = score(ed, MAKE_RUN)
+    assert abs(scores.loc["model", column] - nominal) <= 0.07, scores

@@ -47,6 +47,10 @@ def daily_series(series: pd.Series) -> pd.Series:
     """A clean daily float series: sorted DatetimeIndex, one row per day, gaps as NaN."""
     if not isinstance(series, pd.Series):
         raise TypeError(f"expected a pandas Series of daily counts, got {type(series).__name__}")
+    if _is_daily(series):  # already clean (the retrain's own series): no copy, no reindex
+        if (series.to_numpy() < 0).any():
+            raise ValueError("arrival counts must not be negative")
+        return series
     s = series.copy()
     s.index = pd.DatetimeIndex(pd.to_datetime(s.index)).normalize()
     if s.index.tz is not None:
@@ -60,6 +64,19 @@ def daily_series(series: pd.Series) -> pd.Series:
         return s
     full = pd.date_range(s.index[0], s.index[-1], freq="D")
     return s.reindex(full).rename(series.name)
+
+
+def _is_daily(s: pd.Series) -> bool:
+    """A float series on a tz-naive midnight index with daily frequency (gap-free, sorted)."""
+    index = s.index
+    return (
+        isinstance(index, pd.DatetimeIndex)
+        and index.freqstr == "D"
+        and index.tz is None
+        and s.dtype == np.float64
+        and len(index) > 0
+        and index[0] == index[0].normalize()
+    )
 
 
 @functools.lru_cache(maxsize=32)

@@ -7,6 +7,7 @@ them, so a stored model is read back with the settings it was fitted with.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,8 +53,7 @@ class ForecastParams:
         """Planned volume of the `days` days from `start`, or None without a calendar."""
         if not self.monthly_volume and not self.reduced_periods:
             return None
-        dates = pd.date_range(start, periods=days, freq="D")
-        return volume.exposure(dates, self.reduced_periods, self.monthly_volume)
+        return _exposure(pd.Timestamp(start), days, self.reduced_periods, self.monthly_volume)
 
     def yearly(self, days: int) -> bool:
         """Use month/day-of-year features only with enough history (a year and a level window)."""
@@ -105,6 +105,17 @@ def as_params(config_or_params: ParamsLike) -> ForecastParams:
             (str(a), str(b), float(r)) for a, b, r in values["reduced_periods"]
         )
     return ForecastParams(**values)
+
+
+@functools.lru_cache(maxsize=256)
+def _exposure(
+    start: pd.Timestamp, days: int, periods: tuple[Period, ...], monthly: bool
+) -> np.ndarray:
+    """`volume.exposure` of `days` days from `start`, read-only and kept: every prediction
+    and fit of a day asks for the same few calendars."""
+    factor = volume.exposure(pd.date_range(start, periods=days, freq="D"), periods, monthly)
+    factor.flags.writeable = False
+    return factor
 
 
 def params_json(p: ForecastParams) -> dict[str, Any]:
