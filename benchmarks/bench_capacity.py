@@ -166,8 +166,9 @@ def _task_cpu(api, run_id: str, ti: dict) -> float | None:
     return float(found[-1]) if found else None
 
 
-def dag_figures(scenarios: tuple[str, ...]) -> dict:
-    """Trigger the capacity DAG with the form's defaults and break its wall time down."""
+def dag_figures(scenarios: tuple[str, ...], conf: dict | None = None) -> dict:
+    """Trigger the capacity DAG with the form's defaults (and `conf`) and break its wall time
+    down."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from urllib.parse import quote
 
@@ -177,7 +178,7 @@ def dag_figures(scenarios: tuple[str, ...]) -> dict:
         api.wait_for_dag(DAG_ID)
         load = os.getloadavg()[0]
         t0 = time.monotonic()
-        run = api.trigger(DAG_ID, {"scenarios": list(scenarios)})
+        run = api.trigger(DAG_ID, {"scenarios": list(scenarios), **(conf or {})})
         api.wait_for_run(DAG_ID, run["dag_run_id"], timeout=3600)
         wall = time.monotonic() - t0
         run = api.run(DAG_ID, run["dag_run_id"])
@@ -206,10 +207,11 @@ def dag_figures(scenarios: tuple[str, ...]) -> dict:
     }
 
 
-def report_dag(profile: str) -> None:
+def report_dag(profile: str, wards_per_task: int | None = None) -> None:
     """--dag: print the DAG's figures, then one JSON line."""
     config = load_config(profile)
-    figures = dag_figures(STUDY_SCENARIOS)
+    conf = {} if wards_per_task is None else {"wards_per_task": wards_per_task}
+    figures = dag_figures(STUDY_SCENARIOS, conf)
     print(
         f"capacity DAG, {len(STUDY_SCENARIOS)} scenarios x {len(config.wards)} wards "
         f"(form defaults): {figures['dag_seconds']:.1f} s from trigger to success "
@@ -225,7 +227,16 @@ def report_dag(profile: str) -> None:
         )
     cpu = sum(t["cpu"] or 0.0 for t in figures["tasks"])
     print(f"  CPU seconds in the task processes: {cpu:.1f}")
-    print(json.dumps({**figures, "task_cpu_seconds": round(cpu, 1), "wards": len(config.wards)}))
+    print(
+        json.dumps(
+            {
+                **figures,
+                "task_cpu_seconds": round(cpu, 1),
+                "wards": len(config.wards),
+                "wards_per_task": wards_per_task,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -240,9 +251,12 @@ def main() -> None:
     ap.add_argument(
         "--dag", action="store_true", help="run the capacity DAG on the instance of HT_INSTANCE"
     )
+    ap.add_argument(
+        "--wards-per-task", type=int, help="--dag: the form's chunk size (default: the form's)"
+    )
     args = ap.parse_args()
     if args.dag:
-        report_dag(args.profile)
+        report_dag(args.profile, args.wards_per_task)
         return
     config = load_config(args.profile)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
