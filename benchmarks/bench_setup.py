@@ -56,8 +56,7 @@ def stages(conn, config, lake: Lake) -> list[tuple[str, Callable[[], object]]]:
 
     return [
         ("load_reference", committed(lambda: setup.load_reference(conn, config))),
-        ("build_population", lambda: setup.build_population(config, lake)),
-        ("load_population", committed(lambda: setup.load_population(conn, lake))),
+        ("population", committed(lambda: setup.set_up_population(conn, config, lake))),
         ("build_workforce", lambda: setup.build_workforce(config, lake)),
         ("load_workforce", committed(lambda: setup.load_workforce(conn, lake))),
         ("build_schedules", lambda: setup.build_schedules(config, lake)),

@@ -4,7 +4,8 @@
 Builds the twin's foundations and loads them into the warehouse:
 
 1. **reference**: calendar, wards with bed counts, receiving facilities;
-2. **population**: people with valid South African ID numbers and illness profiles;
+2. **population**: people with valid South African ID numbers and illness profiles (drawn
+   and loaded in one task: the COPYs start while the files are still being written);
 3. **workforce**: active staff, reserve pool, quarterly retirements and hires;
 4. **schedules**: monthly rotating shifts (21-day cycle, a Senior per department per day).
 
@@ -81,22 +82,14 @@ def hospital_setup():
         return loaded
 
     @task
-    def build_population(params=None) -> dict:
-        """People with SA ID numbers and their illness profiles, written to the lake's batch/."""
-        from hospital_twin.tasks import setup
-
-        summary = setup.build_population(_config(params), lake())
-        log.info("%s", log_summary.summary("population built, written to batch/", summary))
-        return summary
-
-    @task
-    def load_population(_built: dict) -> dict:
-        """COPY the people and their illnesses into the warehouse, replacing an earlier setup's."""
+    def population(params=None) -> dict:
+        """People with SA ID numbers and their illness profiles, drawn, written to the lake's
+        batch/ and COPYed into the warehouse (replacing an earlier setup's), in one task."""
         from hospital_twin.tasks import setup
 
         with warehouse() as conn:
-            loaded = setup.load_population(conn, lake())
-        log.info("%s", log_summary.summary("population loaded with COPY (rows)", loaded))
+            loaded = setup.set_up_population(conn, _config(params), lake())
+        log.info("%s", log_summary.summary("population built and loaded with COPY (rows)", loaded))
         return loaded
 
     @task
@@ -147,11 +140,11 @@ def hospital_setup():
         return state
 
     reference = load_reference()
-    people = load_population(build_population())
+    people = population()
     built_staff = build_workforce()
     staff = load_workforce(built_staff)
     shifts = load_schedules(build_schedules(built_staff), staff)
-    reference >> [people, staff]
+    reference >> staff  # the population (the critical path) checks the schema itself
     mark_setup_done(people, shifts)
 
 

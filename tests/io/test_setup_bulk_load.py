@@ -153,3 +153,32 @@ def test_a_rerun_loads_again_a_table_changed_since_setup(fresh, lake) -> None:
     assert _rows(fresh, "dw.person_illness") == 1000
     setup.build_population(CONFIG, lake)
     assert "dw.dim_person" in setup.load_population(fresh, lake)["unchanged"]
+
+
+def test_the_dag_s_population_task_loads_what_build_then_load_would(fresh, lake) -> None:
+    """`set_up_population` (draw, load beside the file writes) leaves the rows, files and
+    records of `build_population` + `load_population`: their re-run finds nothing to load."""
+    loaded = setup.set_up_population(fresh, CONFIG, lake)
+    fresh.commit()
+    assert not loaded["reused_files"]
+    assert _rows(fresh, "dw.person_illness") == 1000
+    assert lake.path("processed", setup.VISITORS).exists()
+    assert not lake.path("batch", setup.PEOPLE).exists()
+    setup.build_population(CONFIG, lake)
+    unchanged = setup.load_population(fresh, lake)["unchanged"]
+    assert {"dw.sa_id_registry", "dw.dim_person", "dw.person_illness"} <= set(unchanged)
+
+
+def test_a_retry_of_the_population_task_loads_the_files_it_drew(fresh, lake) -> None:
+    """Files left in batch/ for this configuration are loaded, not drawn again (the edited
+    name shows which); files drawn for another configuration are not."""
+    setup.build_population(CONFIG, lake)
+    _edit(lake, setup.PEOPLE, lambda f: f.loc.__setitem__((0, "first_name"), "Retried"))
+    assert setup.set_up_population(fresh, CONFIG, lake)["reused_files"]
+    first = "SELECT first_name FROM dw.dim_person WHERE person_id = 1"
+    assert fresh.execute(first).fetchone()[0] == "Retried"
+    fresh.commit()
+    setup.build_population(load_config("small", population={"size": 1200}), lake)
+    loaded = setup.set_up_population(fresh, CONFIG, lake)
+    assert not loaded["reused_files"]
+    assert fresh.execute(first).fetchone()[0] != "Retried"

@@ -351,16 +351,21 @@ def truncate(conn: psycopg.Connection, tables: Sequence[str]) -> None:
 
 def frame_digest(frame: pd.DataFrame) -> str:
     """A digest of the frame's columns, types and values (the Arrow buffers it COPYs from):
-    equal digests mean equal rows, so a load of the same frame can be skipped."""
+    equal digests mean equal rows, so a load of the same frame can be skipped.
+
+    Each column is first copied into one array of its own: a column read from Parquet or made
+    by `take` is many slices of shared buffers, and hashing every slice's whole buffers hashed
+    the default profile's people 23 times over (3.9 GB instead of 0.3 GB; issue 11)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     digest = hashlib.sha256(str(table.schema.remove_metadata()).encode())
     for column in table.columns:
-        for chunk in column.chunks:
-            if pa.types.is_dictionary(chunk.type):  # its buffers are the codes, not the values
-                chunk = chunk.dictionary_decode()
-            digest.update(f"{chunk.offset}:{len(chunk)}:{chunk.null_count}".encode())
-            for buffer in chunk.buffers():
-                digest.update(b"-" if buffer is None else buffer)
+        chunks = [
+            c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in column.chunks
+        ]  # a dictionary's buffers are codes, not values
+        array = pa.concat_arrays(chunks) if chunks else pa.array([], column.type)
+        digest.update(f"{len(array)}:{array.null_count}".encode())
+        for buffer in array.buffers():
+            digest.update(b"-" if buffer is None else buffer)
     return digest.hexdigest()
 
 
