@@ -9,12 +9,17 @@ remaining stay given the days already spent), uses the latest arrival forecast p
 For each scenario × ward it simulates thousands of futures (vectorised numpy) and reports, per
 bed level: P(max occupancy > beds), P(> 95 % of beds), p95 of max occupancy, mean overflow
 days, and the smallest bed count meeting the risk target. A patient-by-patient SimPy
-simulation on the same inputs cross-checks each recommended level.
+simulation on the same inputs cross-checks each recommended level, with as many replications
+as its own 95 % interval needs (16, then more while it is wider than ±10 points, at most 40);
+the dashboard shows the interval beside the figure.
 
 Work fans out with dynamic task mapping (one mapped task per scenario × chunk of wards, the
 form's *wards per mapped task*), so a Celery deployment spreads it over workers. A task process
-is a fork of a scheduler that has imported the task modules (scripts/airflow_preloaded.py): a
-mapped task costs a few tenths of a CPU second to start, and 9 tasks ran as fast as 3.
+is a fork of a scheduler that has imported the task modules (scripts/airflow_preloaded.py), yet
+each mapped task still costs about half a CPU-second (its DAG parse, its supervisor, reading
+the inputs and fitting the LOS again): the default 6 wards per task makes 2 tasks a scenario,
+6 for the form's three (measured: 18.4 task CPU-s, against 20.9 for 9 tasks and 17.5 for 3;
+one task a scenario would leave a core idle when a single scenario is asked for).
 
 Results: `capacity.run`, `capacity.risk_curve`, `capacity.recommendation`, and a PNG/HTML
 report in the lake's `reports/<run id>/`; the *Capacity dashboard* shows the latest run.

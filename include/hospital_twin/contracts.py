@@ -121,7 +121,7 @@ class StudyParams(BaseModel):
     runs: Runs = 2000
     bed_levels: BedLevels = 20
     risk_target: RiskTarget = 0.05
-    wards_per_task: WardsPerTask = 4
+    wards_per_task: WardsPerTask = 6  # 2 chunks a scenario: each mapped task costs ~0.5 CPU-s
 
     @field_validator("scenarios", mode="before")
     @classmethod
