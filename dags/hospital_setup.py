@@ -93,38 +93,27 @@ def hospital_setup():
         return loaded
 
     @task
-    def build_workforce(params=None) -> dict:
-        """Staff, the reserve pool and their quarterly retirement and hiring, as lake files."""
+    def workforce(params=None) -> dict:
+        """Staff, the reserve pool and their quarterly retirement and hiring, written to the
+        lake and COPYed into the warehouse (one task: a task process costs seconds of CPU on
+        the two cores the population's load needs)."""
         from hospital_twin.tasks import setup
 
-        summary = setup.build_workforce(_config(params), lake())
-        log.info("%s", log_summary.summary("workforce built", summary))
-        return summary
-
-    @task
-    def load_workforce(_built: dict) -> dict:
-        """COPY the staff dimension and the quarterly snapshots into the warehouse."""
-        from hospital_twin.tasks import setup
-
+        built = setup.build_workforce(_config(params), lake())
+        log.info("%s", log_summary.summary("workforce built", built))
         with warehouse() as conn:
             loaded = setup.load_workforce(conn, lake())
         log.info("%s", log_summary.summary("workforce loaded with COPY (rows)", loaded))
         return loaded
 
     @task
-    def build_schedules(_workforce: dict, params=None) -> dict:
-        """Monthly 21-day rotations over the simulation calendar, from each quarter's staff."""
+    def schedules(_staff: dict, params=None) -> dict:
+        """Monthly 21-day rotations over the simulation calendar from each quarter's staff,
+        written to the lake and COPYed into the warehouse."""
         from hospital_twin.tasks import setup
 
-        summary = setup.build_schedules(_config(params), lake())
-        log.info("%s", log_summary.summary("schedules built", summary))
-        return summary
-
-    @task
-    def load_schedules(_built: dict, _staff: dict) -> dict:
-        """COPY the shift schedules into the warehouse."""
-        from hospital_twin.tasks import setup
-
+        built = setup.build_schedules(_config(params), lake())
+        log.info("%s", log_summary.summary("schedules built", built))
         with warehouse() as conn:
             loaded = setup.load_schedules(conn, lake())
         log.info("%s", log_summary.summary("schedules loaded with COPY (rows)", loaded))
@@ -140,12 +129,10 @@ def hospital_setup():
         return state
 
     reference = load_reference()
-    people = population()
-    built_staff = build_workforce()
-    staff = load_workforce(built_staff)
-    shifts = load_schedules(build_schedules(built_staff), staff)
-    reference >> staff  # the population (the critical path) checks the schema itself
-    mark_setup_done(people, shifts)
+    people = population()  # the critical path: it checks the schema itself, beside reference
+    staff = workforce()
+    reference >> staff
+    mark_setup_done(people, schedules(staff))
 
 
 hospital_setup()
