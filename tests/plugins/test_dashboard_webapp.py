@@ -31,7 +31,8 @@ def client(monkeypatch):
           "refusals": 1, "waits": 2}],
         [{"run_id": "run-1", "origin_date": "2099-01-02", "created_at": "2099-01-02T12:00:00",
           "scenario": "baseline", "ward": evil, "configured_beds": 10, "recommended_beds": 12,
-          "risk_at_configured": 0.3, "risk_at_recommended": 0.04, "simpy_p_over": 0.28,
+          "risk_at_configured": 0.3, "risk_at_recommended": 0.04, "simpy_p_over": 0.0625,
+          "simpy_ci_low": 0.011, "simpy_ci_high": 0.283, "simpy_runs": 16,
           "horizon_days": 90, "criterion": "P(max > beds) <= 5%", "los_model": "lognormal"}],
         [{"scenario": "baseline", "beds": b, "p_over": p, "meets_target": p <= 0.05,
           "days_full_per_month": 3.0, "refused_per_month": 1.5, "wait_over_4h": 0.02,
@@ -78,6 +79,9 @@ def test_page_escapes_warehouse_text(client) -> None:
     assert r.text.count("<script") == 1
     assert 'id="definitions"' in r.text and "Erlang loss" in r.text  # each metric defined
     assert "91.5%" in r.text and "3.25" in r.text and "run-1" in r.text
+    # SimPy's figure comes with its 95 % interval and replications: 6.2 % beside the Monte
+    # Carlo's 4.0 % is no contradiction when the interval says 1-28 % from 16 runs.
+    assert re.search(r"6\.2%<br><span[^>]*>1%–28%, 16 runs</span>", r.text)
 
 
 def test_summary_json(client) -> None:
