@@ -65,7 +65,7 @@ def test_the_ed_forecast_is_at_least_as_good_as_seasonal_naive(ed) -> None:
     assert scores.loc["model", "mae_truth"] < 0.8 * scores.loc["naive", "mae_truth"], scores
 
 
-@pytest.mark.parametrize(("column", "nominal"), [("cov80", 0.80), ("cov95", 0.95)])
-def test_the_ed_intervals_cover_near_their_nominal_rate(ed, column, nominal) -> None:
+def test_the_ed_intervals_cover_near_their_nominal_rate(ed) -> None:
     scores = score(ed, MAKE_RUN)
-    assert abs(scores.loc["model", column] - nominal) <= 0.07, scores
+    assert abs(scores.loc["model", "cov80"] - 0.80) <= 0.07, scores
+    assert abs(scores.loc["model", "cov95"] - 0.95) <= 0.04, scores
