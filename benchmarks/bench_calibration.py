@@ -18,7 +18,9 @@ elapsed stays; and the twin runs on. Reported, per ward and overall:
   more than the prediction);
 - `calibration_error_floor`: the calibration error a perfectly calibrated forecaster would
   score on the same cases (outcomes drawn from the predicted probabilities): with about 130
-  (origin, ward) cases the metric itself is that noisy;
+  (origin, ward) cases the metric itself is that noisy; `calibration_error_sets` and
+  `calibration_error_sets_floor`: the same two on sets of origins a horizon apart (no
+  overlapping horizons: independent cases), averaged over the interleaved sets;
 - `recommendation_spread`: per ward, the sd of the recommended beds over the origins with at
   least 90 days of history, as a fraction of its beds, averaged over wards (Monte Carlo noise
   plus the hospital's seasons: a stable hospital keeps it small); `recommendation_noise` is
@@ -188,6 +190,21 @@ def calibration_floor(p: np.ndarray, draws: int = 500) -> float:
     return float(np.mean([_ece(p, (rng.random(len(p)) < p).astype(float)) for _ in range(draws)]))
 
 
+def independent_sets(rows: pd.DataFrame, horizon: int) -> dict[str, float]:
+    """The calibration error and its floor on origins at least `horizon` days apart (every
+    k-th origin, k sets interleaved), averaged over the sets: horizons 7 days apart overlap,
+    so the pooled floor, computed as if the cases were independent, is too low a bar."""
+    origins = sorted(rows["origin"].unique())
+    gap = (origins[1] - origins[0]).days if len(origins) > 1 else horizon
+    k = max(1, -(-horizon // max(gap, 1)))
+    sets = [rows[rows["origin"].isin(origins[i::k])] for i in range(min(k, len(origins)))]
+    pairs = [(s["p_full"].to_numpy(), s["full"].to_numpy()) for s in sets]
+    return {
+        "calibration_error_sets": float(np.mean([_ece(p, y) for p, y in pairs])),
+        "calibration_error_sets_floor": float(np.mean([calibration_floor(p) for p, _ in pairs])),
+    }
+
+
 def _ece(p: np.ndarray, y: np.ndarray) -> float:
     """Expected calibration error over BINS: case-weighted |predicted - observed| per bin."""
     table = reliability(p, y)
@@ -223,7 +240,7 @@ def _shares(sums: pd.DataFrame) -> pd.DataFrame:
     return sums.drop(columns="ed_admissions").div(np.maximum(sums["ed_admissions"], 1), axis=0)
 
 
-def summarise(rows: pd.DataFrame, config) -> dict:
+def summarise(rows: pd.DataFrame, config, horizon: int = 28) -> dict:
     """The figures of the module docstring from the per (origin, ward) rows."""
     p, y = rows["p_full"].to_numpy(), rows["full"].to_numpy()
     table = reliability(p, y)
@@ -241,6 +258,7 @@ def summarise(rows: pd.DataFrame, config) -> dict:
         "band95_coverage": float(rows["in95"].mean()),
         "calibration_error": _ece(p, y),
         "calibration_error_floor": calibration_floor(p),
+        **independent_sets(rows, horizon),
         "brier": float(((rows["p_full"] - rows["full"]) ** 2).mean()),
         "brier_climatology": float(((clim - rows["full"]) ** 2).mean()),
         "origins": int(rows["origin"].nunique()),
@@ -316,7 +334,7 @@ def main(argv: list[str] | None = None) -> dict:
         )
     if args.rows:
         rows.to_csv(args.rows, index=False)
-    out = summarise(rows, config)
+    out = summarise(rows, config, args.horizon)
     per_ward = rows.groupby("ward").agg(
         beds=("beds", "first"),
         predicted=("predicted", "mean"),
