@@ -38,6 +38,7 @@ def load_tables(
     merges: list[tuple[str, pd.DataFrame, list[str], dict | None]],
     replaces: Sequence[tuple[str, pd.DataFrame]] = (),
     dependents: Sequence[str] = (),
+    lock: bool = True,
 ) -> dict:
     """One transaction: empty `dependents`, merge each (table, frame, key, partition), then
     replace whole tables that nothing refers to. Refused keys -> `SetupConflict`.
@@ -50,9 +51,12 @@ def load_tables(
     runs population and workforce side by side) never wait on each other's locks in a cycle.
     The registry's constraints are deferred for the block (an earlier stage in the same
     transaction may have made them immediate) and checked before it ends (it may be a savepoint
-    of the caller's transaction), so a refusal is raised here, not at commit.
+    of the caller's transaction), so a refusal is raised here, not at commit. `lock=False` is
+    for a load whose tables no other stage drops keys of (the schedules: in the DAG they load
+    beside the population's minute-long transaction instead of after it).
     """
-    conn.execute(warehouse.read_sql("queries/lock_setup_load.sql"))
+    if lock:
+        conn.execute(warehouse.read_sql("queries/lock_setup_load.sql"))
     loads = [(t, f, w) for t, f, _, w in merges] + [(t, f, None) for t, f in replaces]
     digests = [warehouse.frame_digest(frame) for _, frame, _ in loads]
     same = [_unchanged(conn, t, w, d) for (t, _, w), d in zip(loads, digests, strict=True)]

@@ -307,7 +307,9 @@ def load_schedules(conn: psycopg.Connection, lake: Lake) -> dict:
     ]
     frame = pd.concat(frames, ignore_index=True)
     columns = warehouse.table_columns(conn, "dw.fact_schedule")
-    return _load_dimensions(conn, [], replaces=[("dw.fact_schedule", frame[columns])])
+    # Not behind setup's lock: no other stage touches the shifts or drops the staff's keys
+    # (the DAG loads the schedules after the workforce), so they need not wait for the people.
+    return _load_dimensions(conn, [], [("dw.fact_schedule", frame[columns])], lock=False)
 
 
 def _remove(lake: Lake, pattern: str) -> None:
