@@ -168,7 +168,8 @@ def test_the_capacity_studys_stays_are_the_days_admissions_moves_and_discharges(
     # One discharged patient goes to another ward and back before the discharge: entries into
     # the same ward twice, each ended by its own first exit after it.
     dw.execute("""
-        WITH d AS (SELECT * FROM dw.fact_discharge ORDER BY admission_id LIMIT 1),
+        WITH d AS (SELECT * FROM dw.fact_discharge WHERE sim_date BETWEEN %s AND %s
+                   ORDER BY admission_id LIMIT 1),
              other AS (SELECT min(ward) AS ward FROM dw.dim_ward
                        WHERE ward <> (SELECT ward FROM d))
         INSERT INTO dw.fact_ward_move
@@ -176,7 +177,7 @@ def test_the_capacity_studys_stays_are_the_days_admissions_moves_and_discharges(
                d.admitted_at + (d.discharged_at - d.admitted_at) * w.part, d.discharged_at
         FROM d, other, LATERAL (VALUES (d.ward, other.ward, 1 / 3.0),
                                        (other.ward, d.ward, 2 / 3.0)) w(from_ward, to_ward, part)
-    """)  # fmt: skip
+    """, (days[0], days[-1]))  # fmt: skip
     end = pd.Timestamp(days[-1] + dt.timedelta(days=1))
     stays = warehouse.query_frame(
         dw, "queries/capacity_stays.sql", {"origin": days[-1], "end": end.date()}
@@ -184,7 +185,9 @@ def test_the_capacity_studys_stays_are_the_days_admissions_moves_and_discharges(
 
     def facts(table: str, columns: str) -> pd.DataFrame:
         names = [c.strip() for c in columns.split(",")]
-        frame = pd.DataFrame(dw.execute(f"SELECT {columns} FROM {table}").fetchall(), columns=names)
+        # The session's scratch warehouse may hold other tests' days: the query's own filter.
+        rows = dw.execute(f"SELECT {columns} FROM {table} WHERE sim_date <= %s", (days[-1],))
+        frame = pd.DataFrame(rows.fetchall(), columns=names)
         return frame.astype({names[-1]: "datetime64[us]"})
 
     admitted = facts("dw.fact_admission", "admission_id, ward, admitted_at").dropna()
@@ -208,7 +211,7 @@ def test_the_capacity_studys_stays_are_the_days_admissions_moves_and_discharges(
         stay_days=(first.fillna(end) - entries["entered_at"]).dt.total_seconds() / 86400,
     ).sort_values(["admission_id", "entered_at"], kind="stable")
 
-    assert len(moves) == 2 and expected["censored"].any()
+    assert len(moves) >= 2 and expected["censored"].any()
     assert stays["ward"].tolist() == expected["ward"].tolist()
     assert stays["censored"].tolist() == expected["censored"].tolist()
     assert stays["stay_days"].astype(float).to_numpy() == pytest.approx(
