@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hospital_twin.capacity import closed_loop
 from hospital_twin.capacity.observed import admission_streams
 from hospital_twin.config import HospitalConfig, load_config
 from hospital_twin.contracts import ED_STREAM
@@ -39,7 +40,7 @@ from hospital_twin.day import flow, visits
 from hospital_twin.day.run import run_day
 from hospital_twin.forecast import retrain
 from hospital_twin.forecast.features import seasonal_naive, seasonal_naive_scale
-from hospital_twin.setup import illness, population, schedules, workforce
+from hospital_twin.setup import illness, population, workforce
 
 ER = "Emergency Room"
 
@@ -63,8 +64,8 @@ def simulate_streams(
     for i in range(days):
         day = start + dt.timedelta(days=i)
         if flow_too:
-            result = run_day(config, day, None, None, census, _shifts(config, staff, day, months),
-                             sampler=sampler)  # fmt: skip
+            shifts = closed_loop.shifts_for_day(config, staff, day, months)
+            result = run_day(config, day, None, None, census, shifts, sampler=sampler)
             census, day_visits = result.census_end, result.visits
             admissions.append(result.flow.admissions)
         else:
@@ -86,17 +87,6 @@ def er_share(config: HospitalConfig, day: dt.date, sampler: visits.VisitSampler)
     expected = visits.expected_visits(config, day, sampler)
     er = expected.loc[expected["service"] == ER, "expected_visits"].sum()
     return float(er / expected["expected_visits"].sum())
-
-
-def _shifts(config, staff, day: dt.date, cache: dict) -> pd.DataFrame:
-    """The shifts touching `day` (its month's schedule and, on the 1st, the month before)."""
-    wanted = {(day.year, day.month)}
-    before = day - dt.timedelta(days=1)
-    if before.month != day.month and before >= config.simulation.start_date:
-        wanted.add((before.year, before.month))
-    for y, m in wanted - cache.keys():
-        cache[(y, m)] = schedules.monthly_schedule(config, staff, y, m)
-    return schedules.shifts_touching([cache[k] for k in sorted(wanted)], day)
 
 
 def run_retrains(

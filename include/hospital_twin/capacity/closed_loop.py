@@ -95,8 +95,8 @@ def simulate(
     history = History()
     for i in range(days):
         day = start + dt.timedelta(days=i)
-        result = run_day(config, day, None, None, census, _shifts(config, staff, day, months),
-                         sampler=sampler)  # fmt: skip
+        shifts = shifts_for_day(config, staff, day, months)
+        result = run_day(config, day, None, None, census, shifts, sampler=sampler)
         f = result.flow
         history.frames["admissions"].append(f.admissions)
         history.frames["moves"].append(f.moves)
@@ -108,7 +108,7 @@ def simulate(
     return history
 
 
-def _shifts(config, staff, day: dt.date, cache: dict) -> pd.DataFrame:
+def shifts_for_day(config, staff, day: dt.date, cache: dict) -> pd.DataFrame:
     """The shifts touching `day` (its month's schedule and, on the 1st, the month before)."""
     wanted = {(day.year, day.month)}
     before = day - dt.timedelta(days=1)
