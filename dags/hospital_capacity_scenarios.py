@@ -1,7 +1,8 @@
 """
 ### Capacity scenarios — Monte Carlo beds versus overflow risk
 
-Weekly over simulated time, and on demand from **Trigger** with a form. The study starts
+Weekly over simulated time (a backfill makes one run per simulated Monday; the wall clock
+never makes one), and on demand from **Trigger** with a form. The study starts
 from the latest simulated day (its census: patients in beds leave according to their
 remaining stay given the days already spent), uses the latest arrival forecast per ward
 (with its uncertainty) and lengths of stay fitted from the warehouse's admissions.
@@ -36,6 +37,7 @@ import time
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
 from common.glue import lake, sim_day, warehouse
+from simulated_days import WEEKLY, SimulatedDays
 
 from hospital_twin.contracts import DAILY_ASSET_URI, study_form
 
@@ -83,7 +85,7 @@ def _study(params):
 
 @dag(
     dag_id="hospital_capacity_scenarios",
-    schedule="@weekly",
+    schedule=SimulatedDays(WEEKLY),
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
@@ -99,28 +101,17 @@ def _study(params):
 )
 def hospital_capacity_scenarios():
     @task(inlets=[Asset(DAILY_ASSET_URI)])
-    def prepare_inputs(params=None, logical_date=None, run_id=None, dag_run=None) -> list[dict]:
-        """The study's inputs as of the latest simulated day: arrival intensity, LOS and
-        census per ward, written to reports/<run id>/; the work items to map (one mapped task
-        per scenario and chunk of wards)."""
-        from airflow.sdk.exceptions import AirflowSkipException
-
-        from hospital_twin.contracts import StudyParamsError
+    def prepare_inputs(params=None, logical_date=None, run_id=None) -> list[dict]:
+        """The study's inputs as of the latest simulated day not after the run's logical date:
+        arrival intensity, LOS and census per ward, written to reports/<run id>/; the work
+        items to map (one mapped task per scenario and chunk of wards)."""
         from hospital_twin.tasks import capacity
-        from hospital_twin.tasks.setup import SetupMissing
 
-        scheduled = dag_run is not None and dag_run.run_type == "scheduled"
-        try:
-            config, study = _study(params)
-            with warehouse() as conn:
-                # A manual trigger may carry no logical date: start from the latest day.
-                not_after = sim_day(logical_date) if logical_date else dt.date.max
-                origin = capacity.origin_day(conn, not_after)
-        except (SetupMissing, StudyParamsError) as e:
-            if scheduled:  # nothing simulated yet: the weekly run waits for the simulation
-                raise AirflowSkipException(f"weekly run skipped: {e}") from e
-            raise
+        config, study = _study(params)
         with warehouse() as conn:
+            # A manual trigger may carry no logical date: start from the latest day.
+            not_after = sim_day(logical_date) if logical_date else dt.date.max
+            origin = capacity.origin_day(conn, not_after)
             prepared = capacity.prepare_inputs(conn, config, lake(), run_id, origin, study)
         for ward, source in prepared["sources"].items():
             log.info("%s: arrivals from %s; LOS %s", ward, source["arrivals"], source["los"])

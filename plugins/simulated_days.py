@@ -4,8 +4,9 @@
 end of D-1. Two Airflow defaults fight that:
 
 - a cron schedule makes a run for today's wall-clock date (a skipped "Latest Run", a pink
-  column in the grid). `SimulatedDays` is a daily timetable that backfills and manual runs use
-  but the scheduler never fires: days advance by backfill only.
+  column in the grid). `SimulatedDays` is a cron timetable that backfills and manual runs use
+  but the scheduler never fires: days advance by backfill only. The daily DAG uses it daily,
+  the capacity study weekly (Mondays of simulated time), so neither makes a wall-clock run.
 - the backfill dialog offers "Run Backwards". Airflow refuses it only for DAGs with
   `depends_on_past` tasks, and those also make the dialog's default ("Missing Runs") fail with
   a 422. `ForwardOnlyBackfills` refuses a backwards backfill of such a DAG when it is created
@@ -26,18 +27,28 @@ from hospital_twin.contracts import FORWARD_ONLY_DAGS
 BACKFILL_PATHS = ("/api/v2/backfills", "/api/v2/backfills/dry_run", "/ui/backfills")
 
 
+DAILY = "0 0 * * *"
+WEEKLY = "0 0 * * 1"
+PERIODS = {DAILY: "day", WEEKLY: "week (Mondays)"}
+
+
 class SimulatedDays(CronTriggerTimetable):
-    """One run per simulated day, at midnight UTC, created by backfills and manual runs only."""
+    """One run per cron slot of simulated time (midnight UTC each day by default), created by
+    backfills and manual runs only. The cron expression is what Airflow serialises, so the
+    period is read back from it."""
 
     can_be_scheduled = False
 
-    def __init__(self, cron: str = "0 0 * * *", *, timezone: Any = "UTC", **kwargs: Any) -> None:
+    def __init__(self, cron: str = DAILY, *, timezone: Any = "UTC", **kwargs: Any) -> None:
         super().__init__(cron, timezone=timezone, **kwargs)
-        self.description = "One run per simulated day, made by backfills and manual runs only"
+        self.period = PERIODS.get(cron, f"'{cron}' slot")
+        self.description = (
+            f"One run per simulated {self.period}, made by backfills and manual runs only"
+        )
 
     @property
     def summary(self) -> str:
-        return "simulated days (backfill)"
+        return "simulated days (backfill)" if self.period == "day" else f"simulated {self.period}"
 
     def next_dagrun_info(self, *, last_automated_data_interval, restriction):
         """None for the scheduler's open-ended question (when is the next run?); the days of a

@@ -7,7 +7,7 @@ import json
 import pendulum
 import pytest
 from airflow.timetables.base import TimeRestriction
-from simulated_days import ForwardOnlyBackfills, SimulatedDays
+from simulated_days import WEEKLY, ForwardOnlyBackfills, SimulatedDays
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -42,6 +42,23 @@ def test_days_are_periodic_for_backfills_but_never_scheduled() -> None:
     while info := timetable.next_dagrun_info_v2(last_dagrun_info=info, restriction=backfill):
         days.append(info.logical_date.date().isoformat())
     assert days == ["2024-01-01", "2024-01-02", "2024-01-03"]
+
+
+def test_weekly_simulated_time_runs_on_mondays_of_a_backfill_and_names_its_period() -> None:
+    """The capacity study's timetable: one run per simulated Monday, never the wall clock's,
+    and its period survives Airflow's serialisation (the cron expression)."""
+    timetable = SimulatedDays.deserialize(SimulatedDays(WEEKLY).serialize())
+    assert timetable.description.startswith("One run per simulated week")
+    assert "backfill" not in timetable.summary and "week" in timetable.summary
+    open_ended = TimeRestriction(earliest=pendulum.datetime(2024, 1, 1), latest=None, catchup=False)
+    assert timetable.next_dagrun_info_v2(last_dagrun_info=None, restriction=open_ended) is None
+    backfill = TimeRestriction(
+        earliest=pendulum.datetime(2024, 1, 1), latest=pendulum.datetime(2024, 1, 21), catchup=True
+    )
+    days, info = [], None
+    while info := timetable.next_dagrun_info_v2(last_dagrun_info=info, restriction=backfill):
+        days.append(info.logical_date.date().isoformat())
+    assert days == ["2024-01-01", "2024-01-08", "2024-01-15"]
 
 
 def test_a_backwards_backfill_of_the_daily_dag_is_refused_with_the_reason(client) -> None:
