@@ -228,11 +228,22 @@ def test_a_backwards_backfill_is_refused_with_the_reason(api: AirflowClient) -> 
     assert after == existing  # nothing was created
 
 
-def test_no_run_is_ever_scheduled_for_the_wall_clock_date(api: AirflowClient) -> None:
-    dag = api.get("/api/v2/dags/hospital_daily/details")
+@pytest.mark.parametrize("dag_id", ["hospital_daily", "hospital_capacity_scenarios"])
+def test_no_run_is_ever_scheduled_for_the_wall_clock_date(api: AirflowClient, dag_id) -> None:
+    dag = api.get(f"/api/v2/dags/{dag_id}/details")
     assert dag["next_dagrun_logical_date"] is None and dag["timetable_periodic"]
-    runs = api.get("/api/v2/dags/hospital_daily/dagRuns", limit=1000)["dag_runs"]
+    runs = api.get(f"/api/v2/dags/{dag_id}/dagRuns", limit=1000)["dag_runs"]
     assert not [r for r in runs if r["run_type"] == "scheduled"]
+
+
+def test_a_backfill_of_the_capacity_study_makes_one_run_per_simulated_monday(api) -> None:
+    body = {
+        "dag_id": "hospital_capacity_scenarios",
+        "from_date": "2024-01-01T00:00:00Z",
+        "to_date": "2024-01-21T00:00:00Z",
+    }
+    planned = api.post("/api/v2/backfills/dry_run", body)["backfills"]
+    assert [b["logical_date"][:10] for b in planned] == ["2024-01-01", "2024-01-08", "2024-01-15"]
 
 
 def test_capacity_scenarios_fan_out_and_store_risk_curves(api: AirflowClient, dw) -> None:
