@@ -105,13 +105,19 @@ def hospital_capacity_scenarios():
         """The study's inputs as of the latest simulated day not after the run's logical date:
         arrival intensity, LOS and census per ward, written to reports/<run id>/; the work
         items to map (one mapped task per scenario and chunk of wards)."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from hospital_twin.contracts import StudyParamsError
         from hospital_twin.tasks import capacity
 
         config, study = _study(params)
         with warehouse() as conn:
             # A manual trigger may carry no logical date: start from the latest day.
             not_after = sim_day(logical_date) if logical_date else dt.date.max
-            origin = capacity.origin_day(conn, not_after)
+            try:
+                origin = capacity.origin_day(conn, not_after)
+            except StudyParamsError as e:  # no simulated day yet: a retry cannot make one
+                raise AirflowFailException(str(e)) from e
             prepared = capacity.prepare_inputs(conn, config, lake(), run_id, origin, study)
         for ward, source in prepared["sources"].items():
             log.info("%s: arrivals from %s; LOS %s", ward, source["arrivals"], source["los"])
