@@ -24,8 +24,11 @@ elapsed stays; and the twin runs on. Reported, per ward and overall:
 - `recommendation_spread`: per ward, the sd of the recommended beds over the origins with at
   least 90 days of history, as a fraction of its beds, averaged over wards (Monte Carlo noise
   plus the hospital's seasons: a stable hospital keeps it small); `recommendation_noise` is
-  its Monte Carlo part alone (per origin, the bootstrap sd of the recommendation over the
-  runs), averaged the same way;
+  its Monte Carlo part alone (per origin, the sd of the recommendation over the runs' draws
+  of level and LOS, `recommend.SteadyDemand.beds_sd`), averaged the same way. The
+  recommendation is the fewest beds at which at most `capacity.refusal_target` of the
+  admissions find the ward full in the steady state of the demand (`capacity.recommend`);
+  wards held at their configured beds by thin data count with no noise;
 - `recommendation_weekly_change`: issue 10's check, "consecutive weekly runs differ only by
   Monte Carlo noise": the study of the origin a week later (with `--step` other than 7, the
   study is run again a week after each origin; `--no-weekly` skips it), and the mean
@@ -64,7 +67,6 @@ import numpy as np
 import pandas as pd
 
 from hospital_twin.capacity import closed_loop as cl
-from hospital_twin.capacity.study import recommended_beds
 from hospital_twin.config import load_config
 
 BINS = np.array([0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0001])
@@ -79,7 +81,7 @@ def score_origin(
     clim = climatology(history, origin, horizon)
     waits = cl.realised_waits(history, origin, horizon).set_index("ward")
     forecasts = cl.NO_FORECASTS if arrivals == "recent" else None
-    target = config.capacity.risk_target
+    target = config.capacity.refusal_target
     rows = []
     for p in cl.predict(config, history, origin, horizon, runs, forecasts=forecasts):
         beds = config.ward(p.ward).beds
@@ -102,7 +104,7 @@ def score_origin(
                 "full": float((seen >= beds).any()),
                 "climatology": clim.get(p.ward, 0.0),
                 "recommended": p.recommended,
-                "recommended_noise": recommendation_noise(p.risk.occupancy, target),
+                "recommended_noise": recommendation_noise(p, target),
                 "source": p.arrivals.split(" (")[0],
                 "ed_admissions": int(ed["ed_admissions"]),
                 **{f"pred_{h}h": float(at_beds[f"wait_over_{h}h"]) for h in cl.WAIT_HOURS},
@@ -130,13 +132,13 @@ def next_week(
     """Per ward, the recommendation of the weekly run after `origin` and its noise."""
     forecasts = cl.NO_FORECASTS if arrivals == "recent" else None
     later = origin + dt.timedelta(days=7)
-    target = config.capacity.risk_target
+    target = config.capacity.refusal_target
     return [
         {
             "origin": origin,
             "ward": p.ward,
             "recommended_next": p.recommended,
-            "recommended_next_noise": recommendation_noise(p.risk.occupancy, target),
+            "recommended_next_noise": recommendation_noise(p, target),
         }
         for p in cl.predict(config, history, later, horizon, runs, forecasts=forecasts)
     ]
@@ -174,13 +176,12 @@ def weekly_figures(rows: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def recommendation_noise(occupancy: np.ndarray, target: float, draws: int = 100) -> float:
-    """Monte Carlo noise of a recommendation: the bootstrap sd, over the runs, of the
-    recommended beds (the level whose peak-census exceedance meets `target`)."""
-    rng = np.random.default_rng(0)
-    peaks = occupancy.max(axis=1)
-    boot = [recommended_beds(rng.choice(peaks, len(peaks))[:, None], target) for _ in range(draws)]
-    return float(np.std(boot))
+def recommendation_noise(prediction: cl.Prediction, target: float) -> float:
+    """Monte Carlo noise of a recommendation: the sd of the recommended beds (the fewest
+    at which at most `target` of the admissions find the ward full, `capacity.recommend`)
+    over the runs' draws of level and LOS (`SteadyDemand.beds_sd`); none when held by
+    thin data (the configured beds)."""
+    return 0.0 if prediction.thin else prediction.risk.demand.beds_sd(target)
 
 
 def calibration_floor(p: np.ndarray, draws: int = 500) -> float:

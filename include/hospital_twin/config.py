@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from hospital_twin.contracts import REFUSAL_TARGET, RefusalTarget
+
 CONFIG_DIR = Path(str(resources.files("hospital_twin") / "configs"))
 SCENARIO_DIR = CONFIG_DIR / "scenarios"
 
@@ -212,6 +214,7 @@ class Capacity(_Model):
     runs: int = Field(2000, gt=0, le=200_000)
     horizon_days: int = Field(90, gt=0, le=730)
     risk_target: float = Field(0.05, gt=0, lt=1)
+    refusal_target: RefusalTarget = REFUSAL_TARGET  # the recommendation's (contracts.py)
     bed_levels: int = Field(20, gt=0, le=200)
 
 

@@ -8,18 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hospital_twin.capacity.loss import erlang_b, simulate_loss_system
+from hospital_twin.capacity.loss import simulate_loss_system
 from hospital_twin.capacity.montecarlo import ArrivalIntensity, simulate_occupancy
 from hospital_twin.capacity.planner import (
     PATIENCE_HOURS,
     criterion,
     hold_thin,
-    loss_beds,
     planner_metrics,
+    short_term_risk,
     thin_data,
     wait_share,
 )
-from hospital_twin.capacity.study import recommended_beds
+from hospital_twin.capacity.recommend import SteadyDemand, steady_demand
 from tests.capacity.test_engines_agree import LOS, equilibrium_census
 
 
@@ -43,42 +43,46 @@ def test_a_ward_at_85_percent_refuses_by_erlang_not_by_a_flat_rule(beds: int) ->
         assert blocked < 0.01 and m["days_full_per_month"] < 1
 
 
-def test_the_recommendation_names_its_metric_target_and_the_occupancy_it_implies() -> None:
-    los = LOS["lognormal"]
-    occ = simulate_occupancy(
-        ArrivalIntensity.constant(3.0, 28), los, 2000, np.random.default_rng(2)
-    )
-    beds = recommended_beds(occ, 0.05)
-    text = criterion(beds, occ, 0.05, 28)
-    assert f"> {beds} beds) <= 5%" in text and "mean occupancy" in text
+def _demand(load: float) -> SteadyDemand:
+    """A steady demand of `load` beds with no uncertainty."""
+    return steady_demand(np.full(28, load / LOS["lognormal"].mean), LOS["lognormal"], np.ones(9))
+
+
+def test_the_criterion_names_metric_target_and_the_value_met_at_both_bed_levels() -> None:
+    demand = _demand(200.0)
+    beds = demand.beds_for(0.01)
+    text = criterion(beds, 330, demand, 0.01, (0.02, 0.0), 0.05, 180)
+    assert "admissions finding every bed taken" in text and "<= 1.0%" in text
+    assert f"{demand.refused_share(beds):.2%} at {beds} beds" in text
+    assert f"{demand.refused_share(330):.2%} at the configured 330" in text
     occupancy = float(text.split("mean occupancy ")[1].split("%")[0]) / 100
-    assert occupancy < 0.85  # a 6-patient ward cannot run at 85 % and meet a 5 % risk
-
-
-def test_loss_beds_are_erlang_s_for_a_known_load() -> None:
-    """With every run at the same offered load, the smallest c with B(c, a) <= target."""
-    for load in (6.5, 200.0):
-        beds = loss_beds(np.full((50, 28), load), 0.05)
-        assert erlang_b(beds, load) <= 0.05 < erlang_b(beds - 1, load), load
+    assert 0.85 <= occupancy <= 0.95  # a 200-patient ward runs about 90 % full at 1 %
+    assert "in 180 days) 2% at" in text and "although" not in text  # nothing to explain
 
 
 @pytest.mark.parametrize(
-    ("rate", "peak_extra", "occupancy"), [(3.25, 3, (0.5, 0.7)), (100.0, 20, (0.9, 1.0))]
+    ("beds", "configured", "risks", "why"),
+    [
+        (222, 330, (0.40, 0.0), "fewer beds than configured although that risk is above 5%"),
+        (13, 10, (0.01, 0.03), "more beds than configured although that risk at 10 is within"),
+    ],
 )
-def test_the_criterion_gives_the_erlang_beds_beside_the_peak_rule(rate, peak_extra, occupancy):
-    """Over 180 days a 6-patient ward's peak census asks for several beds more than keep its
-    refusals at 5 % (at about 60 % occupancy); a 200-patient ward's Erlang beds run it over
-    90 % full. The criterion names both, so a planner sees what each bed would buy."""
-    los = LOS["gamma"]
-    occ = simulate_occupancy(
-        ArrivalIntensity.constant(rate, 180), los, 400, np.random.default_rng(5),
-        equilibrium_census(los, round(rate * los.mean), np.random.default_rng(6)),
+def test_a_row_whose_columns_point_different_ways_says_why(beds, configured, risks, why):
+    """Fewer beds than configured with a short-term risk above its target, or more beds with
+    a risk within it: the criterion says why in words (one full midnight against admissions
+    turned away; today's census and horizon against the demand's steady state)."""
+    text = short_term_risk(beds, configured, risks, 0.05, 180)
+    assert why in text
+
+
+def test_thin_data_keep_the_refusal_share_of_the_configured_beds() -> None:
+    recs = pd.DataFrame(
+        {"ward": ["ICU"], "configured_beds": [53], "recommended_beds": [47],
+         "risk_at_configured": [0.1], "risk_at_recommended": [0.6], "criterion": ["x"],
+         "refusal_at_configured": [0.001], "refusal_at_recommended": [0.009]}
     )  # fmt: skip
-    peak_beds, erlang = recommended_beds(occ, 0.05), loss_beds(occ, 0.05)
-    assert peak_beds - erlang >= peak_extra
-    text = criterion(peak_beds, occ, 0.05, 180)
-    assert f"(Erlang loss): {erlang} beds" in text
-    assert occupancy[0] <= occ.mean() / erlang <= occupancy[1]
+    held = hold_thin(recs, {"ICU": "arrivals at the configured steady state"}).iloc[0]
+    assert held["recommended_beds"] == 53 and held["refusal_at_recommended"] == 0.001
 
 
 def _queue_waits(beds: int, load: float, mean_los: float, n: int, rng) -> np.ndarray:

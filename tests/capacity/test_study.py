@@ -163,7 +163,9 @@ def test_bed_closure_lowers_beds_and_raises_risk(config):
     assert (capacity.bed_change(closure, "ICU", dates) == 0).all()
     base, closed = _medicine_risk(config, "baseline"), _medicine_risk(config, "bed_closure")
     assert closed.risk_at_configured > base.risk_at_configured
-    assert closed.recommended_beds > base.recommended_beds
+    # beds closed for the whole horizon: the planned level needs them back, and stays 10 %
+    # longer need more (the recommendation is a level before the scenario's closures)
+    assert closed.recommended_beds >= base.recommended_beds + 20 + 0.05 * base.recommended_beds
 
 
 def test_winter_scale_raises_risk(config):
@@ -188,17 +190,30 @@ def test_same_seed_same_occupancy_other_seed_differs(config):
     assert not np.array_equal(a.occupancy, _medicine_risk(config, "baseline", seed=2).occupancy)
 
 
-def test_risk_curve_is_monotone_and_recommendation_is_the_smallest_meeting_target(config):
+def test_risk_curve_is_monotone_and_risk_beds_are_the_smallest_meeting_target(config):
     risk = _medicine_risk(config, "baseline")
     curve = risk.curve
     assert list(curve.columns) == capacity.CURVE_COLUMNS
     assert (np.diff(curve["p_over"]) <= 0).all() and (np.diff(curve["p_over_95"]) <= 0).all()
     assert (curve["p_over_95"] >= curve["p_over"]).all()
     assert (np.diff(curve["mean_overflow_days"]) <= 0).all()
-    rec, target = risk.recommended_beds, config.capacity.risk_target
-    around = capacity.risk_curve(risk.occupancy, [rec - 1, rec], target)
+    target = config.capacity.risk_target
+    beds = capacity.risk_beds(risk.occupancy, target)
+    around = capacity.risk_curve(risk.occupancy, [beds - 1, beds], target)
     assert around["p_over"].iloc[1] <= target < around["p_over"].iloc[0]
-    assert (curve["meets_target"] == (curve["beds"] >= rec)).all()
+    assert (curve["meets_target"] == (curve["beds"] >= beds)).all()
+
+
+def test_the_recommendation_meets_the_refusal_target_and_its_risks_are_its_beds(config):
+    """The recommended beds are the fewest whose steady-state refused share is within the
+    refusal target; the risk columns are the risk curve's at the configured and recommended
+    beds, whatever they say."""
+    risk = _medicine_risk(config, "baseline")
+    rec, target = risk.recommended_beds, config.capacity.refusal_target
+    assert risk.refusal_at_recommended <= target < risk.demand.refused_share(rec - 1)
+    assert risk.refusal_at_configured == risk.demand.refused_share(risk.configured_beds)
+    assert risk.risk_at_recommended == capacity.p_over(risk.occupancy, rec)
+    assert risk.risk_at_configured == capacity.p_over(risk.occupancy, risk.configured_beds)
 
 
 def test_risk_curve_counts_exactly_on_a_small_example():
@@ -269,6 +284,8 @@ def test_capacity_study_and_report(tmp_path):
         "recommended_beds",
         "risk_at_configured",
         "risk_at_recommended",
+        "refusal_at_configured",
+        "refusal_at_recommended",
         "horizon_days",
         "criterion",
         "los_model",

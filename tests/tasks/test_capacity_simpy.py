@@ -54,4 +54,4 @@ def test_simpy_column_agrees_with_the_monte_carlo_on_the_same_inputs(tmp_path) -
     assert (gap <= 3 * se + 0.05).all(), (simpy, recs)
     assert (simpy["simpy_ci_low"] <= simpy["simpy_p_over"]).all()
     assert (simpy["simpy_p_over"] <= simpy["simpy_ci_high"]).all()
-    assert (recs["risk_at_recommended"] <= 0.2).all()
+    assert (recs["refusal_at_recommended"] <= cap.refusal_target).all()

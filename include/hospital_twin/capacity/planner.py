@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from hospital_twin.capacity.loss import erlang_b
+from hospital_twin.capacity.recommend import SteadyDemand
 
 PLANNER_COLUMNS = ["days_full_per_month", "refused_per_month", "wait_over_4h", "wait_over_12h"]
 MONTH_DAYS = 30.4
@@ -140,36 +141,56 @@ def hold_thin(recs: pd.DataFrame, reasons: Mapping[str, str | None]) -> pd.DataF
             out.at[i, "criterion"] = held_criterion(configured, int(row["recommended_beds"]), why)
             out.at[i, "recommended_beds"] = configured
             out.at[i, "risk_at_recommended"] = row["risk_at_configured"]
+            if "refusal_at_configured" in out:
+                out.at[i, "refusal_at_recommended"] = row["refusal_at_configured"]
     return out
 
 
-def criterion(beds: int, occupancy: np.ndarray, target: float, days: int) -> str:
-    """What a recommended bed level meets, in words, with the occupancy and refusals it
-    implies, and beside it the beds the Erlang view asks for (`loss_beds`): a small ward's
-    peak over a long horizon asks for beds a planner would never run (a 10-bed ward at 65 %
-    was "16 short" on 180 days), its refusals say how much those beds would buy."""
-    load = float(np.asarray(occupancy).mean())
-    refused = erlang_b(int(beds), load) if beds > 0 else 1.0
-    loss = loss_beds(occupancy, target)
-    return (
-        f"P(max midnight census over {days} days > {beds} beds) <= {target:.0%}; "
-        f"mean occupancy {load / max(beds, 1):.0%}, {refused:.1%} of admissions find it full; "
-        f"admissions finding it full <= {target:.0%} (Erlang loss): {loss} beds, "
-        f"mean occupancy {load / max(loss, 1):.0%}"
+def criterion(
+    beds: int,
+    configured: int,
+    demand: SteadyDemand,
+    refusal_target: float,
+    risks: tuple[float, float],
+    risk_target: float,
+    days: int,
+) -> str:
+    """What the recommended beds meet, in words: the metric, its target and the value met at
+    the recommended and the configured beds (`recommend`), then the short-term risk at both
+    (`risks`: at recommended, at configured) and, where the two seem to disagree, why."""
+    at_rec, at_cfg = demand.refused_share(beds), demand.refused_share(configured)
+    load = demand.offered_load
+    text = (
+        f"admissions finding every bed taken (refused or boarding in the ED) <= "
+        f"{refusal_target:.1%} in the steady state of the forecast demand (Erlang loss; "
+        f"offered load {load:.1f} beds = {demand.arrivals_per_day:.1f} admissions a day x "
+        f"{demand.mean_los:.1f} days): {at_rec:.2%} at {beds} beds, mean occupancy "
+        f"{load / max(beds, 1):.0%}; {at_cfg:.2%} at the configured {configured}"
     )
+    return f"{text}. {short_term_risk(beds, configured, risks, risk_target, days)}"
 
 
-def loss_beds(occupancy: np.ndarray, target: float) -> int:
-    """Smallest bed level at which at most `target` of the admissions find every bed taken
-    (refused, or boarding in the ED): Erlang's B(c, a) averaged over the Monte Carlo's runs,
-    each at its own offered load a (its mean census: the level and LOS drawn for the run),
-    weighted by the run's admissions (proportional to a). Insensitive to the LOS
-    distribution; uncertain levels count, as B is convex in the load near capacity."""
-    loads = np.maximum(np.asarray(occupancy, float).mean(axis=1), 0.0)
-    if loads.sum() <= 0:
-        return 0
-    b, beds = np.ones_like(loads), 0
-    while float(np.dot(loads, b) / loads.sum()) > target:
-        beds += 1
-        b = loads * b / (beds + loads * b)
-    return beds
+def short_term_risk(
+    beds: int, configured: int, risks: tuple[float, float], risk_target: float, days: int
+) -> str:
+    """The short-term risk beside the recommendation, and why it may point the other way: it
+    counts a single midnight over the beds in the horizon, from today's census; the
+    recommendation counts admissions turned away by the demand's steady state."""
+    at_rec, at_cfg = risks
+    text = (
+        f"Short-term risk, from today's census: P(census over the beds at least one midnight "
+        f"in {days} days) {at_rec:.0%} at {beds} beds, {at_cfg:.0%} at {configured}"
+    )
+    if beds < configured and at_rec > risk_target:
+        text += (
+            f"; fewer beds than configured although that risk is above {risk_target:.0%}: "
+            "a single full midnight counts there, while the recommendation counts how many "
+            "admissions a full ward turns away"
+        )
+    elif beds > configured and at_cfg <= risk_target:
+        text += (
+            f"; more beds than configured although that risk at {configured} is within "
+            f"{risk_target:.0%}: today's census and {days} days are too short a view of a "
+            "demand that turns away more admissions than the target at the configured beds"
+        )
+    return text

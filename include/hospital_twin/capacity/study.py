@@ -2,10 +2,12 @@
 
 What is answered (seed 002's outputs): for a ward and a candidate number of beds b, over the
 horizon, P(max midnight census > b), P(max census > 0.95 b), the 95th percentile of the maximum
-occupancy, the mean number of days over b, and the smallest b whose overflow risk meets the
-target (`config.capacity.risk_target`). Occupancy is unconstrained (patients are counted even
-beyond the beds: the M/G/∞ view of `capacity_sim`); `capacity_loss` gives the Erlang-B view
-where arrivals are refused, and `capacity_simpy` a routed multi-ward check.
+occupancy, the mean number of days over b (the short-term risk, from today's census), and the
+recommended beds: the smallest b at which at most `config.capacity.refusal_target` of the
+admissions find every bed taken in the steady state of the demand (`recommend`: a planning
+figure that does not move with today's census). Occupancy is unconstrained (patients are
+counted even beyond the beds: the M/G/∞ view); `loss` gives the Erlang-B view where arrivals
+are refused, and `simpy_check` a patient-by-patient check.
 
 A scenario (`configs/scenarios/*.yaml`) acts as follows: arrival_scale_by_month multiplies
 the expected admissions of days in those months; bed_closures remove beds from the ward for
@@ -31,7 +33,9 @@ from hospital_twin.capacity.montecarlo import (
     simulate_occupancy,
 )
 from hospital_twin.capacity.planner import PLANNER_COLUMNS, criterion, planner_metrics
+from hospital_twin.capacity.recommend import SteadyDemand, level_factors, steady_demand
 from hospital_twin.config import HospitalConfig, Scenario
+from hospital_twin.contracts import REFUSAL_TARGET
 from hospital_twin.rng import stream
 
 CURVE_COLUMNS = [
@@ -126,8 +130,9 @@ def p_over(occupancy: np.ndarray, beds: int, change: np.ndarray | None = None) -
     return float(1 - np.searchsorted(peak, int(beds), side="right") / len(peak))
 
 
-def recommended_beds(occupancy: np.ndarray, target: float, change: np.ndarray | None = None) -> int:
-    """Smallest bed level b with P(max_t (occupancy_t - change_t) > b) <= target."""
+def risk_beds(occupancy: np.ndarray, target: float, change: np.ndarray | None = None) -> int:
+    """Smallest bed level b with P(max_t (occupancy_t - change_t) > b) <= target: the beds
+    for a short-term risk target (the recommendation before `recommend`; kept for checks)."""
     delta = 0 if change is None else np.asarray(change)
     peak = np.sort((np.asarray(occupancy) - delta).max(axis=1))
     allowed = int(np.floor(target * len(peak) + 1e-9))  # runs allowed to overflow
@@ -166,6 +171,9 @@ class WardRisk:
     risk_at_recommended: float
     los_model: str
     occupancy: np.ndarray  # (runs, days), for reports and checks
+    demand: SteadyDemand  # the steady state the recommendation is made on
+    refusal_at_configured: float  # share of admissions finding every bed taken, steady state
+    refusal_at_recommended: float
 
 
 def ward_risk(
@@ -181,13 +189,15 @@ def ward_risk(
     census_elapsed: np.ndarray | None = None,
     bed_levels: Sequence[int] | int = 20,
     los_log_sd: float = 0.0,
+    refusal_target: float = REFUSAL_TARGET,
 ) -> WardRisk:
-    """Simulate one ward under a scenario and summarise its risk curve.
+    """Simulate one ward under a scenario, summarise its risk curve (`target`: the risk
+    target of `meets_target`) and recommend its beds (`refusal_target`, `recommend`).
 
     `bed_levels` is a list of levels or a number of levels for `bed_grid`. Streams are
-    `capacity:arrivals:<ward>`, `capacity:census:<ward>` and `capacity:los:<ward>` (one LOS
-    factor per run with sd `los_log_sd` on the log scale: the fitted mean's uncertainty) on
-    the origin date.
+    `capacity:arrivals:<ward>`, `capacity:census:<ward>`, `capacity:los:<ward>` (one LOS
+    factor per run with sd `los_log_sd` on the log scale: the fitted mean's uncertainty) and
+    `capacity:level:<ward>` (the runs' level factors of the steady state) on the origin date.
     """
     scaled, stretched, change = scenario_inputs(scenario, ward, intensity, los)
     estimate = LosEstimate(stretched, los_log_sd, 1.0)
@@ -208,7 +218,9 @@ def ward_risk(
     )
     flow = (float(np.mean(scaled.mean)), stretched.mean)
     curve = risk_curve(occ, levels, target, change, ward, *flow)
-    recommended = recommended_beds(occ, target, change)
+    level = level_factors(scaled, runs, stream(seed, origin, f"capacity:level:{ward}"))
+    demand = steady_demand(scaled.mean, stretched, level, los_scale, change)
+    recommended = demand.beds_for(refusal_target)
     return WardRisk(
         ward=ward,
         curve=curve,
@@ -218,6 +230,9 @@ def ward_risk(
         risk_at_recommended=p_over(occ, recommended, change),
         los_model=stretched.description,
         occupancy=occ,
+        demand=demand,
+        refusal_at_configured=demand.refused_share(configured_beds),
+        refusal_at_recommended=demand.refused_share(recommended),
     )
 
 
@@ -234,9 +249,10 @@ def capacity_study(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Risk curves and recommendations for every ward in `intensities`.
 
-    LOS models default to the configured ones; runs, target and the number of bed levels
+    LOS models default to the configured ones; runs, targets and the number of bed levels
     come from `config.capacity`. Returns (curves with a `scenario` column, recommendations:
-    scenario, ward, configured_beds, recommended_beds, risk_at_configured, los_model).
+    scenario, ward, configured_beds, recommended_beds, risk_at_configured/recommended,
+    refusal_at_configured/recommended, horizon_days, criterion, los_model).
     """
     origin = origin or intensities[next(iter(intensities))].dates[0].date()
     cap = config.capacity
@@ -256,6 +272,7 @@ def capacity_study(
             census_elapsed=(census_elapsed or {}).get(ward),
             bed_levels=(bed_levels or {}).get(ward, cap.bed_levels),
             los_log_sd=(los_log_sd or {}).get(ward, 0.0),
+            refusal_target=cap.refusal_target,
         )
         curves.append(result.curve.assign(scenario=scenario.name))
         recs.append(
@@ -266,9 +283,17 @@ def capacity_study(
                 "recommended_beds": result.recommended_beds,
                 "risk_at_configured": result.risk_at_configured,
                 "risk_at_recommended": result.risk_at_recommended,
+                "refusal_at_configured": result.refusal_at_configured,
+                "refusal_at_recommended": result.refusal_at_recommended,
                 "horizon_days": intensity.days,
                 "criterion": criterion(
-                    result.recommended_beds, result.occupancy, cap.risk_target, intensity.days
+                    result.recommended_beds,
+                    result.configured_beds,
+                    result.demand,
+                    cap.refusal_target,
+                    (result.risk_at_recommended, result.risk_at_configured),
+                    cap.risk_target,
+                    intensity.days,
                 ),
                 "los_model": result.los_model,
             }

@@ -121,6 +121,7 @@ def run_chunk(
         update={
             "runs": params.runs,
             "risk_target": params.risk_target,
+            "refusal_target": params.refusal_target,
             "bed_levels": params.bed_levels,
         }
     )
