@@ -34,10 +34,9 @@ import datetime as dt
 import logging
 import time
 
-import pendulum
 from airflow.sdk import Asset, Param, dag, task
 from common.glue import lake, sim_day, warehouse
-from simulated_days import WEEKLY, SimulatedDays
+from simulated_days import EARLIEST, WEEKLY, SimulatedDays
 
 from hospital_twin.contracts import DAILY_ASSET_URI, study_form
 
@@ -86,7 +85,7 @@ def _study(params):
 @dag(
     dag_id="hospital_capacity_scenarios",
     schedule=SimulatedDays(WEEKLY),
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    start_date=EARLIEST,
     catchup=False,
     max_active_runs=1,
     tags=["hospital-twin", "capacity"],

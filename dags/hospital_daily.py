@@ -28,17 +28,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pendulum
 from airflow.sdk import Asset, dag, task
 from common.glue import lake, sim_day, stage, warehouse
-from simulated_days import SimulatedDays
+from simulated_days import EARLIEST, SimulatedDays
 
 from hospital_twin.contracts import DAILY_ASSET_URI, DAILY_DAG_ID, SETUP_ASSET_URI
 
-# Earlier than any profile's calendar on purpose: Airflow marks a run dated before the DAG's
-# start_date successful without running a task, so a date outside the calendar would pass in
-# silence. From here on simulate_day checks the profile's own calendar and fails saying so.
-START = pendulum.datetime(2000, 1, 1, tz="UTC")
 LANDING_TIMEOUT = dt.timedelta(minutes=10)
 
 
@@ -73,7 +68,7 @@ def _publish(conn, config, day: dt.date) -> dict[str, int]:
 @dag(
     dag_id=DAILY_DAG_ID,
     schedule=SimulatedDays(),
-    start_date=START,
+    start_date=EARLIEST,
     max_active_runs=2,  # D+1 simulates while D retrains and waits for its events
     tags=["hospital-twin", "daily"],
     default_args={"owner": "hospital-twin", "retries": 1, "retry_delay": dt.timedelta(seconds=20)},

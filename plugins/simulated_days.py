@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pendulum
 from airflow.plugins_manager import AirflowPlugin
 from airflow.timetables.trigger import CronTriggerTimetable
 
@@ -27,6 +28,11 @@ from hospital_twin.contracts import FORWARD_ONLY_DAGS
 BACKFILL_PATHS = ("/api/v2/backfills", "/api/v2/backfills/dry_run", "/ui/backfills")
 
 
+# The start_date of the DAGs on simulated time: earlier than any profile's calendar on purpose.
+# Airflow marks a run dated before its DAG's start_date successful without running a task, so
+# a date outside the calendar would pass in silence; from here on the tasks check the
+# profile's own calendar (or the simulated days) and fail saying so.
+EARLIEST = pendulum.datetime(2000, 1, 1, tz="UTC")
 DAILY = "0 0 * * *"
 WEEKLY = "0 0 * * 1"
 PERIODS = {DAILY: "day", WEEKLY: "week (Mondays)"}

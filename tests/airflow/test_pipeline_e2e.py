@@ -249,13 +249,13 @@ def test_a_backfill_of_the_capacity_study_makes_one_run_per_simulated_monday(api
 def test_a_capacity_run_dated_before_the_first_simulated_day_fails_at_once(api) -> None:
     api.wait_for_dag("hospital_capacity_scenarios")
     run = api.trigger(
-        "hospital_capacity_scenarios", {"scenarios": ["baseline"]}, "2023-12-31T00:00:00Z"
+        "hospital_capacity_scenarios", {"scenarios": ["baseline"]}, "2023-06-01T00:00:00Z"
     )
     with pytest.raises(RunFailed) as failed:
         api.wait_for_run("hospital_capacity_scenarios", run["dag_run_id"], timeout=600)
     assert failed.value.failed_tasks == ["prepare_inputs"]
     log = api.task_log("hospital_capacity_scenarios", run["dag_run_id"], "prepare_inputs")
-    assert "no simulated day on or before 2023-12-31: run hospital_daily first" in log
+    assert "no simulated day on or before 2023-06-01: run hospital_daily first" in log
     tis = api.task_instances("hospital_capacity_scenarios", run["dag_run_id"])
     assert {t["task_id"]: t["try_number"] for t in tis}["prepare_inputs"] == 1  # no retry
 
