@@ -28,13 +28,18 @@ METRICS: dict[str, Metric] = {
     ),
     "peak": Metric("Peak", "Most beds occupied at any time of the day (tick on the bar)."),
     "beds_needed": Metric(
-        "Beds for target",
-        "Smallest bed count whose overflow risk over the study horizon is at most the run's "
-        "risk target (baseline scenario of the selected capacity run).",
+        "Recommended beds",
+        "A planning figure: the fewest beds at which at most the run's refusal target of the "
+        "admissions find every bed taken (refused, or boarding in the ED until a bed frees), "
+        "in the steady state of the forecast demand over the study horizon (Erlang loss: "
+        "offered load = admissions a day × mean length of stay, the forecast level's and the "
+        "length of stay's uncertainty included). It does not depend on today's census. "
+        "Baseline scenario of the selected capacity run; runs before the refusal target "
+        "recommended the beds for the overflow-risk target instead.",
     ),
     "short_spare": Metric(
         "Short (+) / spare (−)",
-        "Beds for target minus configured beds: + beds to add to meet the risk target, − beds "
+        "Recommended minus configured beds: + beds to add to meet the refusal target, − beds "
         "the ward has beyond it.",
     ),
     "ed_arrivals": Metric("ED arrivals", "Visits to the Emergency Room that day."),
@@ -60,17 +65,43 @@ METRICS: dict[str, Metric] = {
     ),
     "risk_target": Metric(
         "Risk target",
-        "Acceptable probability that the ward overflows at least once over the horizon "
-        "(the run's risk_target parameter).",
+        "Acceptable short-term risk: probability that the ward's midnight census is over its "
+        "beds at least once over the horizon, from the census of the origin day (the run's "
+        "risk_target parameter). It draws the risk curve's target line; the recommendation "
+        "meets the refusal target.",
+    ),
+    "refusal_target": Metric(
+        "Refusal target",
+        "Acceptable share of admissions finding every bed taken, in the steady state of the "
+        "forecast demand (the run's refusal_target parameter, 1 % by default: a 200-patient "
+        "ward then runs about 90 % full with 3 % of its admissions waiting over 4 h for a "
+        "bed). The recommended beds are the fewest meeting it.",
+    ),
+    "refusal_at_configured": Metric(
+        "Find it full at configured",
+        "Share of admissions finding every bed taken at the configured beds, steady state of "
+        "the forecast demand over the horizon (Erlang loss; not today's census).",
+    ),
+    "refusal_at_recommended": Metric(
+        "Find it full at recommended",
+        "Share of admissions finding every bed taken at the recommended beds, steady state of "
+        "the forecast demand over the horizon: at most the refusal target.",
     ),
     "p_over": Metric(
         "Overflow risk",
         "Monte Carlo P(maximum midnight census over the horizon > beds): the share of simulated "
         "futures in which the ward is over its beds at least one midnight.",
     ),
-    "risk_at_configured": Metric("Risk at configured", "Overflow risk at the configured beds."),
+    "risk_at_configured": Metric(
+        "Short-term risk at configured",
+        "Monte Carlo P(midnight census over the configured beds at least once in the study "
+        "horizon), starting from the census of the origin day: it depends on today's census.",
+    ),
     "risk_at_recommended": Metric(
-        "Risk at recommended", "Overflow risk at the recommended beds (Monte Carlo)."
+        "Short-term risk at recommended",
+        "The same short-term risk at the recommended beds, from the census of the origin day. "
+        "It can be high beside a low refusal share: one full midnight in the horizon counts "
+        "here, how many admissions find the ward full counts for the recommendation.",
     ),
     "simpy_p_over": Metric(
         "SimPy check",
@@ -80,7 +111,10 @@ METRICS: dict[str, Metric] = {
         "interval is wider than 10 points either side, at most 40).",
     ),
     "criterion": Metric(
-        "Criterion", "What the recommendation meets, with the occupancy and refusals it implies."
+        "Criterion",
+        "What the recommendation meets: metric, target and the value met at the recommended and "
+        "configured beds, the occupancy it implies, the short-term risk beside it, and why the "
+        "two point different ways where they do (or why thin data keep the configured beds).",
     ),
     "days_full": Metric(
         "Days full / month", "Expected midnights a month with the census at or over the beds."

@@ -34,11 +34,18 @@ def pick_ward(recommendations: Sequence[Mapping[str, Any]], requested: str | Non
     return top[0]["ward"]
 
 
-def risk_target(run: Mapping[str, Any] | None) -> float | None:
-    """The run's own risk target (its `risk_target` parameter), None when it did not record one."""
+def risk_target(run: Mapping[str, Any] | None, name: str = "risk_target") -> float | None:
+    """The run's own risk target (its `risk_target` parameter, or the parameter `name`), None
+    when it did not record one."""
     params = (run or {}).get("params") or {}
-    value = params.get("risk_target") if isinstance(params, Mapping) else None
+    value = params.get(name) if isinstance(params, Mapping) else None
     return float(value) if isinstance(value, int | float) else None
+
+
+def refusal_target(run: Mapping[str, Any] | None) -> float | None:
+    """The run's refusal target (what its recommendations meet), None for runs made before it:
+    those recommended the beds for the overflow-risk target."""
+    return risk_target(run, "refusal_target")
 
 
 def reference_scenario(recommendations: Sequence[Mapping[str, Any]]) -> str | None:
@@ -139,6 +146,7 @@ def build_summary(
             "run": _run(run),
             "runs": list(runs),
             "risk_target": risk_target(run),
+            "refusal_target": refusal_target(run),
             "reference_scenario": reference_scenario(recommendations),
             "scenarios": scenarios_of(recommendations),
             "wards": sorted({r["ward"] for r in recommendations}),

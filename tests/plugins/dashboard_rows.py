@@ -41,7 +41,8 @@ SEED_CURVES = {  # (ward suffix, scenario) -> (mid, scale) of a logistic risk cu
 }
 TARGET = 0.05
 RUN_PARAMS = {"scenarios": ["baseline", "winter_peak"], "horizon_days": 90, "runs": 2000,
-              "bed_levels": 11, "risk_target": TARGET, "wards_per_task": 4}  # fmt: skip
+              "bed_levels": 11, "risk_target": TARGET, "refusal_target": 0.01,
+              "wards_per_task": 4}  # fmt: skip
 
 
 def seed_expectations(tag: str) -> dict:
@@ -151,6 +152,7 @@ def seed_dashboard_rows(conn, tag: str) -> dict:
              "configured_beds": r["configured_beds"], "recommended_beds": r["recommended_beds"],
              "risk_at_configured": r["risk_at_configured"],
              "risk_at_recommended": TARGET / 2 if r["recommended_beds"] else None,
+             "refusal_at_configured": 0.02, "refusal_at_recommended": 0.008,
              "horizon_days": RUN_PARAMS["horizon_days"],
              "criterion": f"P(max midnight census over 90 days > beds) <= {TARGET:.0%}",
              "simpy_p_over": round(r["risk_at_configured"] * 0.9, 4), "los_model": "lognormal"}

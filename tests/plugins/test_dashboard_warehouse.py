@@ -114,6 +114,8 @@ def test_every_endpoint_against_seeded_rows(app_on_scratch, dw) -> None:
         assert s["capacity"]["run"]["run_id"] == exp["run_id"]
         assert s["capacity"]["risk_target"] == 0.05
         assert s["capacity"]["recommendations"][0]["criterion"]
+        assert s["capacity"]["refusal_target"] == 0.01
+        assert s["capacity"]["recommendations"][0]["refusal_at_recommended"] == 0.008
         assert "days_full_per_month" in s["risk_curve"]["points"][0]
         # Today: beds short (+) or spare (-) per ward for the target, baseline scenario.
         baseline = {r["ward"]: r for r in exp["recommendations"] if r["scenario"] == "baseline"}

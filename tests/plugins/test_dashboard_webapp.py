@@ -32,6 +32,7 @@ def client(monkeypatch):
         [{"run_id": "run-1", "origin_date": "2099-01-02", "created_at": "2099-01-02T12:00:00",
           "scenario": "baseline", "ward": evil, "configured_beds": 10, "recommended_beds": 12,
           "risk_at_configured": 0.3, "risk_at_recommended": 0.04, "simpy_p_over": 0.0625,
+          "refusal_at_configured": 0.0312, "refusal_at_recommended": 0.0087,
           "simpy_ci_low": 0.011, "simpy_ci_high": 0.283, "simpy_runs": 16,
           "horizon_days": 90, "criterion": "P(max > beds) <= 5%", "los_model": "lognormal"}],
         [{"scenario": "baseline", "beds": b, "p_over": p, "meets_target": p <= 0.05,
@@ -40,6 +41,8 @@ def client(monkeypatch):
          for b, p in ((10, 0.3), (11, 0.1), (12, 0.04))],
         evil,
         None,
+        run={"run_id": "run-1", "origin_date": "2099-01-02", "created_at": "2099-01-02T12:00:00",
+             "params": {"horizon_days": 90, "risk_target": 0.05, "refusal_target": 0.01}},
     )  # fmt: skip
     summary["days"] = 90
 
@@ -82,6 +85,21 @@ def test_page_escapes_warehouse_text(client) -> None:
     # SimPy's figure comes with its 95 % interval and replications: 6.2 % beside the Monte
     # Carlo's 4.0 % is no contradiction when the interval says 1-28 % from 16 runs.
     assert re.search(r"6\.2%<br><span[^>]*>1%–28%, 16 runs</span>", r.text)
+
+
+def test_the_recommendation_table_says_what_each_column_measures(client) -> None:
+    """The recommendation's metric and target, each column's bed level and horizon, and that
+    the risks (not the recommendation) start from today's census."""
+    c, _ = client
+    page = c.get("/dashboard", headers={"Authorization": "Bearer good"}).text
+    table = page.split('id="capacity-table"')[1].split("</table>")[0]
+    head, body = table.split("</thead>")
+    assert 'Recommended beds<br><span class="muted">≤ 1.0% find it full</span>' in head
+    assert "Find it full at configured" in head and "Find it full at recommended" in head
+    assert head.count("90 days, from today's census") == 2
+    assert "steady state of the forecast demand" in head and "not depend on today" in head
+    assert "3.12%" in body and "0.87%" in body
+    assert "at most 1.0% of admissions finding the ward full" in page  # the wards table
 
 
 def test_summary_json(client) -> None:
