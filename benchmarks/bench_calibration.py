@@ -67,6 +67,7 @@ import numpy as np
 import pandas as pd
 
 from hospital_twin.capacity import closed_loop as cl
+from hospital_twin.capacity.recommend import planning_means
 from hospital_twin.config import load_config
 
 BINS = np.array([0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0001])
@@ -82,8 +83,10 @@ def score_origin(
     waits = cl.realised_waits(history, origin, horizon).set_index("ward")
     forecasts = cl.NO_FORECASTS if arrivals == "recent" else None
     target = config.capacity.refusal_target
+    seen = cl.observed_inputs(history, origin)["history"]
     rows = []
     for p in cl.predict(config, history, origin, horizon, runs, forecasts=forecasts):
+        recommended, noise = planned(config, p, seen, horizon, target)
         beds = config.ward(p.ward).beds
         at_beds = p.risk.curve.set_index("beds").loc[beds]
         ed = waits.reindex([p.ward]).fillna(0).iloc[0]
@@ -103,8 +106,8 @@ def score_origin(
                 "p_full": float((p.risk.occupancy.max(axis=1) >= beds).mean()),
                 "full": float((seen >= beds).any()),
                 "climatology": clim.get(p.ward, 0.0),
-                "recommended": p.recommended,
-                "recommended_noise": recommendation_noise(p, target),
+                "recommended": recommended,
+                "recommended_noise": noise,
                 "source": p.arrivals.split(" (")[0],
                 "ed_admissions": int(ed["ed_admissions"]),
                 **{f"pred_{h}h": float(at_beds[f"wait_over_{h}h"]) for h in cl.WAIT_HOURS},
@@ -133,13 +136,15 @@ def next_week(
     forecasts = cl.NO_FORECASTS if arrivals == "recent" else None
     later = origin + dt.timedelta(days=7)
     target = config.capacity.refusal_target
+    seen = cl.observed_inputs(history, later)["history"]
     return [
-        {
-            "origin": origin,
-            "ward": p.ward,
-            "recommended_next": p.recommended,
-            "recommended_next_noise": recommendation_noise(p, target),
-        }
+        dict(
+            zip(
+                ["origin", "ward", "recommended_next", "recommended_next_noise"],
+                [origin, p.ward, *planned(config, p, seen, horizon, target)],
+                strict=True,
+            )
+        )
         for p in cl.predict(config, history, later, horizon, runs, forecasts=forecasts)
     ]
 
@@ -176,12 +181,21 @@ def weekly_figures(rows: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def recommendation_noise(prediction: cl.Prediction, target: float) -> float:
-    """Monte Carlo noise of a recommendation: the sd of the recommended beds (the fewest
-    at which at most `target` of the admissions find the ward full, `capacity.recommend`)
-    over the runs' draws of level and LOS (`SteadyDemand.beds_sd`); none when held by
-    thin data (the configured beds)."""
-    return 0.0 if prediction.thin else prediction.risk.demand.beds_sd(target)
+def planned(
+    config, prediction: cl.Prediction, seen: pd.DataFrame, horizon: int, target: float
+) -> tuple[int, float]:
+    """The recommendation as the capacity DAG makes it (`tasks.capacity`: the fewest beds at
+    which at most `target` of the admissions find the ward full, on the last year's rate,
+    `recommend.planning_means`, with the prediction's own level and LOS draws), and its Monte
+    Carlo noise (`SteadyDemand.beds_sd`); the configured beds and no noise when thin data
+    hold them."""
+    if prediction.thin:
+        return prediction.recommended, 0.0
+    dates = pd.date_range(prediction.origin + dt.timedelta(days=1), periods=horizon)
+    plan = planning_means(config, prediction.ward, seen, dates)
+    demand = prediction.risk.demand
+    demand = demand if plan is None else demand.replanned(plan)
+    return demand.beds_for(target), demand.beds_sd(target)
 
 
 def calibration_floor(p: np.ndarray, draws: int = 500) -> float:

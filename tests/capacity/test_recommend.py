@@ -9,8 +9,13 @@ import pytest
 from hospital_twin.capacity import study
 from hospital_twin.capacity.loss import erlang_b
 from hospital_twin.capacity.montecarlo import ArrivalIntensity
-from hospital_twin.capacity.recommend import level_factors, modified_offered_load, steady_demand
-from hospital_twin.config import Scenario
+from hospital_twin.capacity.recommend import (
+    level_factors,
+    modified_offered_load,
+    planning_means,
+    steady_demand,
+)
+from hospital_twin.config import Scenario, load_config
 from tests.capacity.test_engines_agree import LOS, equilibrium_census
 
 
@@ -91,3 +96,39 @@ def test_level_factors_follow_the_monte_carlo_s_law() -> None:
     assert abs(x.mean() - 1) < 0.005 and abs(x.std() - 0.1) < 0.005
     none = ArrivalIntensity(dates=pd.date_range("2024-01-01", periods=3), mean=np.ones(3))
     assert (level_factors(none, 10, np.random.default_rng(0)) == 1).all()
+
+
+def _history(days: int, rate, ward: str = "Ward") -> pd.DataFrame:
+    dates = pd.date_range("2024-01-01", periods=days).date
+    return pd.DataFrame({"sim_date": dates, "requested_ward": ward, "arrivals": rate})
+
+
+def test_the_planning_rate_is_the_last_year_s_not_this_month_s() -> None:
+    """Arrivals over the history (up to a year) at the calendar's planned volume: the seasons
+    (±20 %) average out, and a week more of history hardly moves it."""
+    config = load_config("default")
+    season = 10 * (1 + 0.2 * np.sin(np.arange(400) * 2 * np.pi / 365))
+    history = _history(400, np.round(season))
+    dates = pd.date_range("2025-02-05", periods=28)
+    plan = planning_means(config, "Ward", history, dates)
+    flat = planning_means(config, "Ward", history.assign(arrivals=10), dates)
+    assert plan is not None and abs(plan.mean() / flat.mean() - 1) < 0.02
+    later = planning_means(config, "Ward", _history(407, np.round(np.resize(season, 407))), dates)
+    assert abs(later.mean() / plan.mean() - 1) < 0.005  # the recent level moves ~5 % a month
+    assert planning_means(config, "Ward", _history(10, 10), dates) is None  # too short
+
+
+def test_the_recommendation_plans_for_the_planning_rate_with_the_runs_draws() -> None:
+    """`planning_mean` replaces the intensity's admissions for the recommendation only (the
+    risks keep the intensity), and `replanned` makes the same demand again."""
+    busy = _ward(np.zeros(0))
+    los = LOS["lognormal"]
+    quiet_rate = np.full(14, 25 / los.mean)
+    quiet = study.ward_risk(
+        "Ward", ArrivalIntensity.constant(35 / los.mean, 14, level_cv=0.05), los,
+        Scenario(name="baseline"), 50, 1000, 0.05, 7, "2024-01-01", bed_levels=[50],
+        los_log_sd=0.05, planning_mean=quiet_rate,
+    )  # fmt: skip
+    assert quiet.recommended_beds < busy.recommended_beds - 8
+    assert quiet.risk_at_configured == busy.risk_at_configured
+    assert busy.demand.replanned(quiet_rate).beds_for(0.01) == quiet.recommended_beds

@@ -1,10 +1,13 @@
-"""The bed recommendation: a planning figure for the demand the forecast expects.
+"""The bed recommendation: a planning figure for the demand the ward can expect.
 
 What is recommended: the smallest bed level at which at most `refusal_target` of the
 admissions find every bed taken (refused, or boarding in the ED until a bed frees), in the
 steady state of the scenario's demand: Erlang's loss formula B(c, a) with the offered load
 a = arrivals x mean LOS (insensitive to the LOS distribution). Not from today's census: a
-planning figure must not move with the census of the day the study runs.
+planning figure must not move with the census of the day the study runs. The arrivals are
+the ward's rate over the last year (`planning_means`: up to a year of history, at the
+calendar's planned volume of each day of the horizon, times the scenario's months), not the
+recent level: that one follows the seasons week by week, and the recommendation with it.
 
 Why not the peak rule it replaces (P(max midnight census over the horizon > beds) <= the risk
 target): that answers "will the ward be over its beds at least one midnight in the next 180
@@ -33,12 +36,16 @@ b + change_d beds on day d, as on the risk curve.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
+from hospital_twin.capacity.intensity import HISTORY_DAYS, MIN_HISTORY_DAYS, daily_counts
 from hospital_twin.capacity.los_fit import LosModel
 from hospital_twin.capacity.montecarlo import ArrivalIntensity, census_days
+from hospital_twin.config import HospitalConfig
+from hospital_twin.forecast.calendar import config_exposure
 
 LOAD_BINS = 256  # run bins: B varies little within 1/256 of the runs' load distribution
 DAY_LOAD_STEP = 0.002  # days whose loads differ by < 0.2 % share a group
@@ -48,7 +55,8 @@ MAX_BEDS = 1_000_000  # a safety stop: B(k, a) < 1e-6 by k = a + 5 sqrt(a) + 10
 
 @dataclass(frozen=True)
 class SteadyDemand:
-    """A ward's demand as cells (run bin x day group): offered load, admissions, bed change."""
+    """A ward's demand as cells (run bin x day group): offered load, admissions, bed change;
+    and what it was made from (`replanned` makes it again on other admissions a day)."""
 
     loads: np.ndarray
     weights: np.ndarray  # admissions of the cell (sum 1)
@@ -56,6 +64,12 @@ class SteadyDemand:
     arrivals_per_day: float
     mean_los: float
     run_counts: np.ndarray  # runs in each run bin (cells run bin by run bin)
+    recipe: tuple = field(default=(), repr=False, compare=False)  # (los, level, scale, change)
+
+    def replanned(self, mean: np.ndarray) -> SteadyDemand:
+        """The same runs' draws and bed changes on expected admissions a day `mean`."""
+        los, level, scale, change = self.recipe
+        return steady_demand(mean, los, level, scale, change)
 
     @property
     def offered_load(self) -> float:
@@ -129,6 +143,27 @@ def modified_offered_load(mean: np.ndarray, los: LosModel) -> np.ndarray:
     return np.convolve(padded, g[: len(padded)])[: len(padded)][warm:]
 
 
+def planning_means(
+    config: HospitalConfig, ward: str, history: pd.DataFrame, dates: pd.DatetimeIndex
+) -> np.ndarray | None:
+    """Expected admissions a day on `dates` for the recommendation: the ward's rate per unit
+    of the calendar's planned volume over the whole `history` (bed requests, refused ones
+    too, and moves in: up to `intensity.HISTORY_DAYS`, a year), times the planned volume of
+    each date (`forecast.calendar`). None with fewer than `intensity.MIN_HISTORY_DAYS` days.
+
+    Why not the study's intensity (the forecast, or the recent level): that level follows
+    the seasons week by week, and so did the recommendation (Surgery 274 beds in February,
+    206 in November; 1.9 % of the beds from one weekly run to the next against 1.0 % of
+    Monte Carlo noise, in `bench_calibration`). A year's rate moves 0.2 % of the beds a
+    week (91 days: 1.0 %); the seasons stay in the level's uncertainty, drawn per run, and
+    in the scenarios (winter_peak)."""
+    counts = daily_counts(history, ward)[-HISTORY_DAYS:]
+    if len(counts) < MIN_HISTORY_DAYS:
+        return None
+    planned = config_exposure(config, np.sort(history["sim_date"].unique())[-HISTORY_DAYS:])
+    return counts.sum() / planned.sum() * config_exposure(config, dates)
+
+
 def level_factors(intensity: ArrivalIntensity, runs: int, rng: np.random.Generator) -> np.ndarray:
     """One arrival-level factor per run, by the Monte Carlo's law (`ArrivalIntensity.rates`
     on a unit intensity with the same `level_cv` and no day-to-day dispersion)."""
@@ -160,6 +195,7 @@ def steady_demand(
         arrivals_per_day=float(lam.mean() * level.mean()) if len(lam) else 0.0,
         mean_los=float(los.mean * scale.mean()),
         run_counts=run_counts,
+        recipe=(los, level, los_scale, change),
     )
 
 

@@ -190,6 +190,7 @@ def ward_risk(
     bed_levels: Sequence[int] | int = 20,
     los_log_sd: float = 0.0,
     refusal_target: float = REFUSAL_TARGET,
+    planning_mean: np.ndarray | None = None,
 ) -> WardRisk:
     """Simulate one ward under a scenario, summarise its risk curve (`target`: the risk
     target of `meets_target`) and recommend its beds (`refusal_target`, `recommend`).
@@ -198,6 +199,8 @@ def ward_risk(
     `capacity:arrivals:<ward>`, `capacity:census:<ward>`, `capacity:los:<ward>` (one LOS
     factor per run with sd `los_log_sd` on the log scale: the fitted mean's uncertainty) and
     `capacity:level:<ward>` (the runs' level factors of the steady state) on the origin date.
+    `planning_mean`: the admissions a day the recommendation plans for
+    (`recommend.planning_means`, before the scenario's months); default the intensity's.
     """
     scaled, stretched, change = scenario_inputs(scenario, ward, intensity, los)
     estimate = LosEstimate(stretched, los_log_sd, 1.0)
@@ -219,7 +222,9 @@ def ward_risk(
     flow = (float(np.mean(scaled.mean)), stretched.mean)
     curve = risk_curve(occ, levels, target, change, ward, *flow)
     level = level_factors(scaled, runs, stream(seed, origin, f"capacity:level:{ward}"))
-    demand = steady_demand(scaled.mean, stretched, level, los_scale, change)
+    months = month_scale(scenario, intensity.dates)
+    plan = scaled.mean if planning_mean is None else np.asarray(planning_mean, float) * months
+    demand = steady_demand(plan, stretched, level, los_scale, change)
     recommended = demand.beds_for(refusal_target)
     return WardRisk(
         ward=ward,
@@ -246,6 +251,7 @@ def capacity_study(
     runs: int | None = None,
     bed_levels: Mapping[str, Sequence[int]] | None = None,
     los_log_sd: Mapping[str, float] | None = None,
+    planning_means: Mapping[str, np.ndarray | None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Risk curves and recommendations for every ward in `intensities`.
 
@@ -273,6 +279,7 @@ def capacity_study(
             bed_levels=(bed_levels or {}).get(ward, cap.bed_levels),
             los_log_sd=(los_log_sd or {}).get(ward, 0.0),
             refusal_target=cap.refusal_target,
+            planning_mean=(planning_means or {}).get(ward),
         )
         curves.append(result.curve.assign(scenario=scenario.name))
         recs.append(

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import psycopg
 
@@ -22,6 +23,7 @@ from hospital_twin.capacity import inputs
 from hospital_twin.capacity.los_fit import LosEstimate
 from hospital_twin.capacity.montecarlo import ArrivalIntensity
 from hospital_twin.capacity.planner import hold_thin, thin_data
+from hospital_twin.capacity.recommend import planning_means
 from hospital_twin.capacity.report import risk_report
 from hospital_twin.capacity.simpy_check import simpy_risk
 from hospital_twin.capacity.study import capacity_study, scenario_inputs
@@ -86,6 +88,7 @@ def prepare_inputs(
     intensity, sources = inputs.study_intensity(
         config, origin, params.horizon_days, stays, forecasts, history
     )
+    intensity["planning_mean"] = _planning_means(config, history, intensity)
     write_parquet(stays, folder / "stays.parquet")
     write_parquet(census, folder / "census.parquet")
     write_parquet(intensity, folder / "intensity.parquet")
@@ -99,6 +102,28 @@ def prepare_inputs(
         "stays": len(stays),
         "census": len(census),
     }
+
+
+def _planning_means(
+    config: HospitalConfig, history: pd.DataFrame, intensity: pd.DataFrame
+) -> pd.Series:
+    """Per row of the intensity frame: the admissions a day the recommendation plans for
+    (`recommend.planning_means`: the last year's rate at the day's planned volume), NaN
+    where the history is too short (the intensity's own mean is used then)."""
+    out = pd.Series(np.nan, index=intensity.index)
+    for ward, rows in intensity.groupby("ward"):
+        plan = planning_means(config, str(ward), history, pd.DatetimeIndex(rows["date"]))
+        if plan is not None:
+            out[rows.index] = plan
+    return out
+
+
+def _planning_of(intensity: pd.DataFrame, ward: str) -> np.ndarray | None:
+    """The ward's planning means from the intensity frame, None when not there."""
+    if "planning_mean" not in intensity:
+        return None
+    plan = intensity.loc[intensity["ward"] == ward, "planning_mean"].to_numpy(float)
+    return None if np.isnan(plan).any() else plan
 
 
 def run_chunk(
@@ -138,6 +163,7 @@ def run_chunk(
             w: census.loc[census["ward"] == w, "elapsed_days"].to_numpy(float) for w in wards
         },
         origin=origin,
+        planning_means={w: _planning_of(intensity, w) for w in wards},
     )
     level_cv = intensity.groupby("ward")["level_cv"].first()
     recs = hold_thin(  # thin data do not move the beds (planner.thin_data)
