@@ -108,7 +108,7 @@ RefusalTarget = Annotated[
         le=0.2,
         title="Recommendation target: admissions finding the ward full",
         description="Acceptable share of admissions finding every bed taken (refused or "
-        "boarding in the ED), in the steady state of the forecast demand: the recommended "
+        "boarding in the ED), in the steady state of the ward's demand: the recommended "
         "beds are the fewest meeting it.",
     ),
 ]

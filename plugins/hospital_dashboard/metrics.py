@@ -31,9 +31,11 @@ METRICS: dict[str, Metric] = {
         "Recommended beds",
         "A planning figure: the fewest beds at which at most the run's refusal target of the "
         "admissions find every bed taken (refused, or boarding in the ED until a bed frees), "
-        "in the steady state of the forecast demand over the study horizon (Erlang loss: "
-        "offered load = admissions a day × mean length of stay, the forecast level's and the "
-        "length of stay's uncertainty included). It does not depend on today's census. "
+        "in the steady state of the ward's demand over the study horizon (Erlang loss: "
+        "offered load = admissions a day × mean length of stay; admissions at the ward's rate "
+        "over the last year, at the calendar's planned volume of each day and the scenario's "
+        "months; the level's and the length of stay's uncertainty included). It does not "
+        "depend on today's census, nor follow the seasons week by week. "
         "Baseline scenario of the selected capacity run; runs before the refusal target "
         "recommended the beds for the overflow-risk target instead.",
     ),
@@ -73,19 +75,19 @@ METRICS: dict[str, Metric] = {
     "refusal_target": Metric(
         "Refusal target",
         "Acceptable share of admissions finding every bed taken, in the steady state of the "
-        "forecast demand (the run's refusal_target parameter, 1 % by default: a 200-patient "
+        "ward's demand (the run's refusal_target parameter, 1 % by default: a 200-patient "
         "ward then runs about 90 % full with 3 % of its admissions waiting over 4 h for a "
         "bed). The recommended beds are the fewest meeting it.",
     ),
     "refusal_at_configured": Metric(
         "Find it full at configured",
         "Share of admissions finding every bed taken at the configured beds, steady state of "
-        "the forecast demand over the horizon (Erlang loss; not today's census).",
+        "the ward's demand over the horizon (Erlang loss; not today's census).",
     ),
     "refusal_at_recommended": Metric(
         "Find it full at recommended",
         "Share of admissions finding every bed taken at the recommended beds, steady state of "
-        "the forecast demand over the horizon: at most the refusal target.",
+        "the ward's demand over the horizon: at most the refusal target.",
     ),
     "p_over": Metric(
         "Overflow risk",

@@ -97,7 +97,7 @@ def test_the_recommendation_table_says_what_each_column_measures(client) -> None
     assert 'Recommended beds<br><span class="muted">≤ 1.0% find it full</span>' in head
     assert "Find it full at configured" in head and "Find it full at recommended" in head
     assert head.count("90 days, from today's census") == 2
-    assert "steady state of the forecast demand" in head and "not depend on today" in head
+    assert "steady state of the ward&#39;s demand" in head and "not depend on today" in head
     assert "3.12%" in body and "0.87%" in body
     assert "at most 1.0% of admissions finding the ward full" in page  # the wards table
 

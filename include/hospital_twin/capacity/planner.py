@@ -162,7 +162,7 @@ def criterion(
     load = demand.offered_load
     text = (
         f"admissions finding every bed taken (refused or boarding in the ED) <= "
-        f"{refusal_target:.1%} in the steady state of the forecast demand (Erlang loss; "
+        f"{refusal_target:.1%} in the steady state of the ward's demand (Erlang loss; "
         f"offered load {load:.1f} beds = {demand.arrivals_per_day:.1f} admissions a day x "
         f"{demand.mean_los:.1f} days): {at_rec:.2%} at {beds} beds, mean occupancy "
         f"{load / max(beds, 1):.0%}; {at_cfg:.2%} at the configured {configured}"
