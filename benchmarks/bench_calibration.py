@@ -83,10 +83,10 @@ def score_origin(
     waits = cl.realised_waits(history, origin, horizon).set_index("ward")
     forecasts = cl.NO_FORECASTS if arrivals == "recent" else None
     target = config.capacity.refusal_target
-    seen = cl.observed_inputs(history, origin)["history"]
+    arrived = cl.observed_inputs(history, origin)["history"]
     rows = []
     for p in cl.predict(config, history, origin, horizon, runs, forecasts=forecasts):
-        recommended, noise = planned(config, p, seen, horizon, target)
+        recommended, noise = planned(config, p, arrived, horizon, target)
         beds = config.ward(p.ward).beds
         at_beds = p.risk.curve.set_index("beds").loc[beds]
         ed = waits.reindex([p.ward]).fillna(0).iloc[0]
@@ -136,12 +136,12 @@ def next_week(
     forecasts = cl.NO_FORECASTS if arrivals == "recent" else None
     later = origin + dt.timedelta(days=7)
     target = config.capacity.refusal_target
-    seen = cl.observed_inputs(history, later)["history"]
+    arrived = cl.observed_inputs(history, later)["history"]
     return [
         dict(
             zip(
                 ["origin", "ward", "recommended_next", "recommended_next_noise"],
-                [origin, p.ward, *planned(config, p, seen, horizon, target)],
+                [origin, p.ward, *planned(config, p, arrived, horizon, target)],
                 strict=True,
             )
         )
@@ -182,7 +182,7 @@ def weekly_figures(rows: pd.DataFrame) -> dict[str, float]:
 
 
 def planned(
-    config, prediction: cl.Prediction, seen: pd.DataFrame, horizon: int, target: float
+    config, prediction: cl.Prediction, arrived: pd.DataFrame, horizon: int, target: float
 ) -> tuple[int, float]:
     """The recommendation as the capacity DAG makes it (`tasks.capacity`: the fewest beds at
     which at most `target` of the admissions find the ward full, on the last year's rate,
@@ -192,7 +192,7 @@ def planned(
     if prediction.thin:
         return prediction.recommended, 0.0
     dates = pd.date_range(prediction.origin + dt.timedelta(days=1), periods=horizon)
-    plan = planning_means(config, prediction.ward, seen, dates)
+    plan = planning_means(config, prediction.ward, arrived, dates)
     demand = prediction.risk.demand
     demand = demand if plan is None else demand.replanned(plan)
     return demand.beds_for(target), demand.beds_sd(target)

@@ -290,6 +290,10 @@ def test_capacity_study_and_report(tmp_path):
         "criterion",
         "los_model",
     ]
-    png, page = risk_report(curves, tmp_path / "report", small.capacity.risk_target, recs)
+    png, page = risk_report(
+        curves, tmp_path / "report", small.capacity.risk_target, recs, "t",
+        small.capacity.refusal_target,
+    )  # fmt: skip
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "at most 1.0% of the admissions find every bed taken" in page.read_text()
     assert "Medicine" in page.read_text() and png.name in page.read_text()

@@ -60,8 +60,10 @@ def risk_report(
     target: float | None = None,
     recommendations: pd.DataFrame | None = None,
     title: str = "Bed capacity risk",
+    refusal_target: float | None = None,
 ) -> tuple[Path, Path]:
-    """Write `<path>.png` and `<path>.html` (or risk_curves.* inside a directory `path`)."""
+    """Write `<path>.png` and `<path>.html` (or risk_curves.* inside a directory `path`);
+    `refusal_target` is what the recommendations meet (`recommend`), said above them."""
     png, page = _targets(path)
     plot_risk_curves(curves, png, target)
     parts = [
@@ -71,7 +73,17 @@ def risk_report(
         f"<h1>{html.escape(title)}</h1>",
     ]
     if target is not None:
-        parts.append(f"<p>Risk target: P(max occupancy &gt; beds) &le; {target:g}</p>")
+        parts.append(
+            f"<p>Short-term risk target (the curves' line, from the origin day's census): "
+            f"P(max midnight census over the horizon &gt; beds) &le; {target:g}</p>"
+        )
+    if refusal_target is not None:
+        parts.append(
+            "<p>Recommended beds: the fewest at which at most "
+            f"{refusal_target:.1%} of the admissions find every bed taken (refused or boarding "
+            "in the ED), in the steady state of the ward's demand (its last year's rate; "
+            "Erlang loss): a planning figure, not today's census.</p>"
+        )
     parts.append(f"<img src='{html.escape(png.name)}' alt='risk curves'>")
     if recommendations is not None:
         parts += ["<h2>Recommendations</h2>", recommendations.to_html(index=False)]

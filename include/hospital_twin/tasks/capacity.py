@@ -5,8 +5,10 @@ intensity per ward (the latest forecast where the forecaster covers the ward, el
 recent admission rate with its observed dispersion, else the configured steady state), length
 of stay per ward (the configured model blended, by the evidence, with the one fitted to
 observed stays, still-open stays censored; its mean's uncertainty drawn once per run), and
-the census in beds with the days already spent. Work fans out per scenario × chunk of
-wards; results land in `capacity.*` tables and a risk-curve report in the lake's `reports/`.
+the census in beds with the days already spent; and for the recommendation, the ward's
+arrival rate over the last year (`recommend.planning_means`, a `planning_mean` column of the
+intensity). Work fans out per scenario × chunk of wards; results land in `capacity.*` tables
+and a risk-curve report in the lake's `reports/`.
 """
 
 from __future__ import annotations
@@ -203,6 +205,7 @@ def collect(
         params.risk_target,
         recs,
         title=f"Bed capacity risk from {origin} ({run_id})",
+        refusal_target=params.refusal_target,
     )
     store(conn, run_id, origin, params, curves, recs, str(html))
     worst = recs.sort_values("risk_at_configured", ascending=False).head(5)
