@@ -9,7 +9,9 @@ remaining stay given the days already spent), uses the latest arrival forecast p
 
 For each scenario × ward it simulates thousands of futures (vectorised numpy) and reports, per
 bed level: P(max occupancy > beds), P(> 95 % of beds), p95 of max occupancy, mean overflow
-days, and the smallest bed count meeting the risk target. A patient-by-patient SimPy
+days (the short-term risk, from today's census), and recommends the fewest beds at which at
+most the form's refusal target of the admissions find every bed taken in the steady state of
+the ward's demand (its last year's rate; capacity/recommend.py). A patient-by-patient SimPy
 simulation on the same inputs cross-checks each recommended level, with as many replications
 as its own 95 % interval needs (16, then more while it is wider than ±10 points, at most 40);
 the dashboard shows the interval beside the figure.

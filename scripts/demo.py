@@ -160,7 +160,7 @@ def summary(conn: psycopg.Connection, capacity_run: str) -> str:
     if not baseline.empty:
         parts.append(
             log_summary.table(
-                "Beds per ward, baseline scenario (recommended for the study's risk target)",
+                "Beds per ward, baseline scenario (recommended: the study's refusal target)",
                 ["ward", "configured", "recommended", "change", "meets"],
                 [
                     [r.ward, r.configured_beds, r.recommended_beds,
