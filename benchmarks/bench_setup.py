@@ -66,10 +66,19 @@ def stages(conn, config, lake: Lake) -> list[tuple[str, Callable[[], object]]]:
 
 
 def server_cpu(pid: int) -> float:
-    """CPU seconds of the PostgreSQL backend `pid` (same machine): on a loaded machine wall
-    time says more about the other processes than about the load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds of the PostgreSQL backend `pid` (same machine) and of the server's backends
+    that ended since it started (the side connections of a staged load, parallel index build
+    workers: the postmaster's reaped children): on a loaded machine wall time says more about
+    the other processes than about the load."""
+    own = _proc_stat(pid)
+    children = _proc_stat(int(own[1]))  # the postmaster
+    ticks = int(own[11]) + int(own[12]) + int(children[13]) + int(children[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the command: state, ppid, ... utime, stime, cutime."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def run_setup(label: str, config, lake: Lake) -> tuple[dict[str, float], dict[str, float]]:

@@ -6,7 +6,9 @@ query, each index built again over every row (hospital_twin.io.warehouse.checks_
 These tests break a frame the way a bug in a generator could and expect the same refusal
 (`SetupConflict`, naming the constraint and the key) with nothing changed; each fails if the
 check after the load is left out. A re-run skips a table only while it holds what setup
-recorded (meta.setup_load).
+recorded (meta.setup_load). Each runs twice: with the large tables loaded on the load's own
+connection, and built beside it and swapped in (`staged_load`, what the default profile's
+3,000,000 people take; here every table qualifies).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import psycopg
 import pytest
 
 from hospital_twin.config import load_config
-from hospital_twin.io import migrations
+from hospital_twin.io import migrations, setup_load
 from hospital_twin.io.lake import Lake, write_parquet
 from hospital_twin.tasks import setup
 from tests.support.setup_stages import set_up
@@ -27,6 +29,12 @@ pytestmark = pytest.mark.integration
 CONFIG = load_config("small", population={"size": 1000})
 TABLES = ["dw.sa_id_registry", "dw.dim_person", "dw.person_illness", "dw.dim_staff",
           "dw.fact_schedule"]  # fmt: skip
+
+
+@pytest.fixture(params=["here", "staged"], autouse=True)
+def stage_rows(request, monkeypatch) -> str:
+    monkeypatch.setattr(setup_load, "STAGE_ROWS", 1 if request.param == "staged" else 10**9)
+    return request.param
 
 
 @pytest.fixture
@@ -53,6 +61,16 @@ def _schema(conn: psycopg.Connection) -> list[tuple]:
     ).fetchall()
 
 
+def _left_staged(conn: psycopg.Connection) -> int:
+    """Copies of the population's tables left in the staging schema (a failed load drops
+    those it built; a caller's rollback of a load that succeeded leaves them to the next)."""
+    query = (
+        "SELECT count(*) FROM pg_tables WHERE schemaname = 'dw_load'"
+        " AND tablename IN ('dim_person', 'person_illness', 'dim_condition')"
+    )
+    return conn.execute(query).fetchone()[0]
+
+
 def _rows(conn: psycopg.Connection, table: str) -> int:
     return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
@@ -77,6 +95,18 @@ def test_a_first_setup_keeps_every_constraint_and_index(fresh, lake) -> None:
     set_up(fresh, lake, CONFIG)
     assert _schema(fresh) == before
     assert _rows(fresh, "dw.dim_person") == 1000
+    assert _left_staged(fresh) == 0
+
+
+def test_large_empty_tables_are_built_beside_the_load(fresh, lake, stage_rows) -> None:
+    """Staged: the people are a new table, swapped in by the load's transaction (the days'
+    keys on it added back); otherwise the same table, COPYed into."""
+    table = "SELECT 'dw.dim_person'::regclass::oid"
+    before = fresh.execute(table).fetchone()[0]
+    set_up(fresh, lake, CONFIG)
+    assert (fresh.execute(table).fetchone()[0] != before) == (stage_rows == "staged")
+    keys = "SELECT count(*) FROM pg_constraint WHERE confrelid = 'dw.dim_person'::regclass"
+    assert fresh.execute(keys).fetchone()[0] == 6  # person_illness and five day facts
 
 
 def test_an_illness_profile_of_no_person_is_refused(fresh, lake) -> None:
@@ -88,6 +118,7 @@ def test_an_illness_profile_of_no_person_is_refused(fresh, lake) -> None:
     assert "Key (person_id)=(999999) is not present in table" in message
     assert "scripts/stack reset-warehouse" in message
     assert _rows(fresh, "dw.dim_person") == 0
+    assert _left_staged(fresh) == 0
     assert lake.path("batch", setup.PEOPLE).exists()  # left for the retry
 
 

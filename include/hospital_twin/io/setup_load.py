@@ -10,22 +10,30 @@ profile's 3,000,000 people fast (issue 11):
 - a load whose frame digest and row count match what `meta.setup_load` recorded is skipped;
 - a table loaded while empty is COPYed without its foreign keys, which are added back in the
   same transaction and validated with one set-based query each (not one check per row);
+- a large table loaded while empty is built on a connection of its own beside the main load
+  (`staged_load`: PostgreSQL runs a connection's work on one core, the machine has two) and
+  swapped in by the load's transaction;
 - tables replaced whole are TRUNCATEd, not deleted row by row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pandas as pd
 import psycopg
+from psycopg import sql
 
-from hospital_twin.io import warehouse
+from hospital_twin.io import staged_load, warehouse
 
 REMEDY = (
     "re-run hospital_setup with the profile and seed the simulated days were made with, or "
     "start a new warehouse (`scripts/stack reset-warehouse` drops the warehouse and the lake)"
 )
+# A table loaded whole while empty, with at least this many rows, is built beside the main load
+# (`staged_load`); below it a second connection and a swap cost more than they save.
+STAGE_ROWS = 200_000
 
 
 class SetupConflict(RuntimeError):
@@ -72,23 +80,103 @@ def load_tables(
     loaded["unchanged"] = sorted({t for (t, _, _), s in zip(loads, same, strict=True) if s})
     if not merging and not replacing:
         return loaded
+    staged: dict[str, pd.DataFrame] = {}
     try:
         with conn.transaction():
             conn.execute("SET CONSTRAINTS ALL DEFERRED")
             conn.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the index builds' sorts
             copied = _copied_whole(conn, merging, replacing)
-            with warehouse.checks_after_load(conn, copied):
-                warehouse.truncate(conn, list(dict.fromkeys([*emptied, *dict(replacing)])))
-                for table, frame, key, where in merging:
-                    warehouse.merge_rows(conn, table, frame, key, where)
-                for table, frame in replacing:
-                    warehouse.copy_frame(conn, table, frame)
+            staged = _stageable(conn, copied, merging, replacing)
+            linked = staged_load.links(conn, list(staged))
+            with ThreadPoolExecutor(max_workers=len(staged) + 1) as pool:  # waits on errors
+                params = staged_load.connection_params(conn)
+                built = [pool.submit(_build, params, t, f) for t, f in staged.items()]
+                if linked:  # once the copies are built, beside the main load's own checks
+                    built.append(pool.submit(_link, params, linked, list(built)))
+                _load_here(conn, copied, staged, emptied, merging, replacing)
+                for future in built:
+                    future.result()  # a refusal on a staged table is raised here
+            if staged:
+                staged_load.swap_in(conn, list(staged), linked)
                 conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
             _record(conn, emptied, loads, digests)
     except (psycopg.errors.ForeignKeyViolation, psycopg.errors.UniqueViolation,
             psycopg.errors.ExclusionViolation) as e:  # fmt: skip
+        _drop_staged(conn, staged)
         raise SetupConflict(_conflict_message(conn, e)) from e
+    except BaseException:
+        _drop_staged(conn, staged)
+        raise
     return loaded
+
+
+def _load_here(
+    conn: psycopg.Connection,
+    copied: Sequence[str],
+    staged: dict[str, pd.DataFrame],
+    emptied: Sequence[str],
+    merging: Sequence[tuple[str, pd.DataFrame, list[str], dict | None]],
+    replacing: Sequence[tuple[str, pd.DataFrame]],
+) -> None:
+    """The load's tables that are not staged, on the caller's connection."""
+    with warehouse.checks_after_load(conn, [t for t in copied if t not in staged]):
+        emptying = [*emptied, *dict(replacing)]
+        warehouse.truncate(conn, [t for t in dict.fromkeys(emptying) if t not in staged])
+        for table, frame, key, where in merging:
+            if table not in staged:
+                warehouse.merge_rows(conn, table, frame, key, where)
+        for table, frame in replacing:
+            if table not in staged:
+                warehouse.copy_frame(conn, table, frame)
+        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _stageable(
+    conn: psycopg.Connection,
+    copied: Sequence[str],
+    merging: Sequence[tuple[str, pd.DataFrame, list[str], dict | None]],
+    replacing: Sequence[tuple[str, pd.DataFrame]],
+) -> dict[str, pd.DataFrame]:
+    """Tables copied whole that are empty, loaded whole (not a partition) from one frame of at
+    least `STAGE_ROWS` rows: those `staged_load` builds beside the main load. Locked against
+    writers until the swap, so they stay empty."""
+    frames: dict[str, list[pd.DataFrame | None]] = {}
+    for table, frame, _, where in merging:
+        frames.setdefault(table, []).append(None if where else frame)
+    for table, frame in replacing:
+        frames.setdefault(table, []).append(frame)
+    staged = {
+        t: f[0]
+        for t, f in frames.items()
+        if t in copied and len(f) == 1 and f[0] is not None and len(f[0]) >= STAGE_ROWS
+    }
+    for table in staged:
+        lock = sql.SQL("LOCK TABLE {} IN SHARE MODE")
+        conn.execute(lock.format(sql.Identifier(*table.split("."))))
+    return {t: f for t, f in staged.items() if warehouse.is_empty(conn, t)}
+
+
+def _build(params: dict[str, str], table: str, frame: pd.DataFrame) -> None:
+    """One staged table, on a connection of its own (a thread: the CSV encoding and the
+    server's work run outside the GIL)."""
+    with psycopg.connect(**params) as side:
+        staged_load.build(side, table, frame)
+
+
+def _link(params: dict[str, str], keys: list, builds: list[Future]) -> None:
+    """The foreign keys among staged tables, checked once their copies are committed."""
+    for build in builds:
+        build.result()
+    with psycopg.connect(**params) as side:
+        staged_load.link(side, keys)
+
+
+def _drop_staged(conn: psycopg.Connection, staged: dict[str, pd.DataFrame]) -> None:
+    """After a failed load (its transaction rolled back, its locks released): the staged
+    copies its side connections committed."""
+    if staged:
+        with psycopg.connect(**staged_load.connection_params(conn)) as side:
+            staged_load.drop_staged(side, list(staged))
 
 
 def _copied_whole(
