@@ -122,11 +122,11 @@ def thin_data(los_data_weight: float, level_cv: float) -> str | None:
     return "; ".join(why) or None
 
 
-def held_criterion(configured: int, monte_carlo: int, reason: str) -> str:
+def held_criterion(configured: int, computed: int, reason: str) -> str:
     """The criterion of a recommendation held at the configured beds by thin data."""
     return (
         f"data too thin to move the recommendation ({reason}): configured {configured} beds "
-        f"kept (the Monte Carlo on the configured assumptions says {monte_carlo})"
+        f"kept (the refusal target on the configured assumptions says {computed})"
     )
 
 
