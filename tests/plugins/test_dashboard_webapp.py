@@ -100,6 +100,7 @@ def test_the_recommendation_table_says_what_each_column_measures(client) -> None
     assert "steady state of the ward&#39;s demand" in head and "not depend on today" in head
     assert "3.12%" in body and "0.87%" in body
     assert "at most 1.0% of admissions finding the ward full" in page  # the wards table
+    assert "not this short-term risk: it can sit above the line" in page  # the risk curve
 
 
 def test_summary_json(client) -> None:
