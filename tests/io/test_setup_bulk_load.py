@@ -107,6 +107,8 @@ def test_large_empty_tables_are_built_beside_the_load(fresh, lake, stage_rows) -
     assert (fresh.execute(table).fetchone()[0] != before) == (stage_rows == "staged")
     keys = "SELECT count(*) FROM pg_constraint WHERE confrelid = 'dw.dim_person'::regclass"
     assert fresh.execute(keys).fetchone()[0] == 6  # person_illness and five day facts
+    view = "SELECT to_regclass('mart.admissions_pseudonymised') IS NOT NULL"
+    assert fresh.execute(view).fetchone()[0]  # the mart on the people, created again
 
 
 def test_an_illness_profile_of_no_person_is_refused(fresh, lake) -> None:

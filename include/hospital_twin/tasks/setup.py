@@ -114,11 +114,18 @@ def set_up_population(conn: psycopg.Connection, config: HospitalConfig, lake: La
         if frames is None:
             frames = _draw_population(config)
             written = pool.submit(_write_population, lake, config, *frames)
+        t1 = time.perf_counter()
         loaded = _load_population_frames(conn, *frames)
+        t2 = time.perf_counter()
         if not reused:
             written.result()
     _move_population(lake)
-    return {**loaded, "reused_files": reused, "seconds": round(time.perf_counter() - t0, 2)}
+    seconds = {"draw": t1 - t0, "load": t2 - t1, "total": time.perf_counter() - t0}
+    return {
+        **loaded,
+        "reused_files": reused,
+        **{f"{k}_seconds": round(v, 2) for k, v in seconds.items()},
+    }
 
 
 def _draw_population(config: HospitalConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
