@@ -12,7 +12,7 @@ KEYS = {
     "census_error", "band80_coverage", "band95_coverage", "calibration_error", "brier",
     "brier_climatology", "origins", "recommendation_spread", "calibration_error_floor",
     "recommendation_noise", "recommendation_weekly_change", "recommendation_weekly_noise",
-    "cases", "calibration_error_sets", "calibration_error_sets_floor",
+    "cases", "cases_independent", "calibration_error_pooled", "calibration_error_pooled_floor",
 }  # fmt: skip
 
 

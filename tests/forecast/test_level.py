@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hospital_twin.forecast import level
 from hospital_twin.forecast.level import best_level, local_sd
 
 YEAR = 364
@@ -44,3 +45,17 @@ def test_a_seasonal_stream_is_less_sure_than_its_sampling_error() -> None:
     level = best_level(counts)
     assert level.cv > 1.5 / np.sqrt(1.5 * level.window)
     assert level.cv > 0.1
+
+
+def test_a_short_track_record_is_no_evidence_of_a_small_error(monkeypatch) -> None:
+    """The level's error is read from the few independent periods the cuts span: its expected
+    value on the next period is larger than the mean square on those periods (m / (m - 2)),
+    the more so the shorter the record; taken as known, ICU's level missed by twice the
+    error the Monte Carlo drew."""
+    assert level.out_of_sample(np.arange(0, 337, 7), 28) == pytest.approx(13 / 11)
+    assert level.out_of_sample(np.arange(0, 57, 7), 28) == pytest.approx(3.0)
+    days = np.arange(2 * YEAR)
+    counts = _poisson(8 + 1.2 * np.sin(2 * np.pi * days / YEAR), 3)
+    widened = best_level(counts).cv
+    monkeypatch.setattr(level, "out_of_sample", lambda cuts, horizon: 1.0)
+    assert widened > best_level(counts).cv * 1.05

@@ -20,7 +20,7 @@ from hospital_twin.capacity.montecarlo import ArrivalIntensity
 from hospital_twin.config import HospitalConfig
 
 RECENT_DAYS = intensity.RECENT_DAYS  # the days the recent-rate intensity averages over
-HISTORY_DAYS = intensity.HISTORY_DAYS  # the admission history read (the level's track record)
+HISTORY_DAYS = intensity.TRACK_RECORD_DAYS  # the admission history read (the level's track record)
 
 
 def los_estimate(config: HospitalConfig, ward: str, stays: pd.DataFrame) -> LosEstimate:

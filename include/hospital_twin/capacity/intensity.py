@@ -23,7 +23,8 @@ from hospital_twin.forecast.level import Level, best_level, local_sd
 
 MIN_HISTORY_DAYS = 14  # fewer days of admissions: use the configured steady state
 RECENT_DAYS = 28  # the days the recent rate (and the forecaster's level) averages over
-HISTORY_DAYS = 364  # the admission history read: a year of the level's track record
+HISTORY_DAYS = 364  # a year: the planning rate's span (recommend.planning_means)
+TRACK_RECORD_DAYS = 728  # the admission history read: two years of the level's track record
 DRIFT_MIN_PERIODS = 5  # periods of RECENT_DAYS needed to measure the level's drift
 STEADY_STATE_DAYS = 3650  # census days summed for E[days on the census] (ten years: the tail)
 
@@ -115,8 +116,10 @@ def ward_intensity(
 
     `forecasts`: the latest forecast rows per stream (stream, method, origin_date, target_date,
     mean, lo80, hi80); `history`: bed requests per day and requested ward up to the origin
-    (sim_date, requested_ward, arrivals; up to HISTORY_DAYS days; days without a request for
-    the ward are absent); the recent rate is that of its last RECENT_DAYS days.
+    (sim_date, requested_ward, arrivals; days without a request for the ward are absent; up
+    to TRACK_RECORD_DAYS: with one year the windows up to a year could not be scored and
+    the level's error came from five periods); the recent rate is that of its last
+    RECENT_DAYS days.
 
     `level_cv` is the uncertainty of the level, one factor per Monte Carlo run shared by every
     day of the horizon (see `level_cv`): the recent mean is estimated from four weeks of counts,
