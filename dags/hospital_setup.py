@@ -5,7 +5,9 @@ Builds the twin's foundations and loads them into the warehouse:
 
 1. **reference**: calendar, wards with bed counts, receiving facilities;
 2. **population**: people with valid South African ID numbers and illness profiles (drawn
-   and loaded in one task: the COPYs start while the files are still being written);
+   and loaded in one task: the COPYs start while the files are still being written; on a
+   first setup the people and their illness profiles are built on connections of their own,
+   beside the ID number registry, and swapped in by the load's one transaction);
 3. **workforce**: active staff, reserve pool, quarterly retirements and hires;
 4. **schedules**: monthly rotating shifts (21-day cycle, a Senior per department per day).
 
