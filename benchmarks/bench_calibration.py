@@ -71,7 +71,6 @@ import numpy as np
 import pandas as pd
 
 from hospital_twin.capacity import closed_loop as cl
-from hospital_twin.capacity.recommend import planning_means
 from hospital_twin.config import load_config
 
 BINS = np.array([0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0001])
@@ -87,10 +86,9 @@ def score_origin(
     waits = cl.realised_waits(history, origin, horizon).set_index("ward")
     forecasts = cl.NO_FORECASTS if arrivals == "recent" else None
     target = config.capacity.refusal_target
-    arrived = cl.observed_inputs(history, origin)["history"]
     rows = []
     for p in cl.predict(config, history, origin, horizon, runs, forecasts=forecasts):
-        recommended, noise = planned(config, p, arrived, horizon, target)
+        recommended, noise = planned(p, target)
         beds = config.ward(p.ward).beds
         at_beds = p.risk.curve.set_index("beds").loc[beds]
         ed = waits.reindex([p.ward]).fillna(0).iloc[0]
@@ -140,12 +138,11 @@ def next_week(
     forecasts = cl.NO_FORECASTS if arrivals == "recent" else None
     later = origin + dt.timedelta(days=7)
     target = config.capacity.refusal_target
-    arrived = cl.observed_inputs(history, later)["history"]
     return [
         dict(
             zip(
                 ["origin", "ward", "recommended_next", "recommended_next_noise"],
-                [origin, p.ward, *planned(config, p, arrived, horizon, target)],
+                [origin, p.ward, *planned(p, target)],
                 strict=True,
             )
         )
@@ -185,21 +182,14 @@ def weekly_figures(rows: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def planned(
-    config, prediction: cl.Prediction, arrived: pd.DataFrame, horizon: int, target: float
-) -> tuple[int, float]:
-    """The recommendation as the capacity DAG makes it (`tasks.capacity`: the fewest beds at
-    which at most `target` of the admissions find the ward full, on the last year's rate,
-    `recommend.planning_means`, with the prediction's own level and LOS draws), and its Monte
-    Carlo noise (`SteadyDemand.beds_sd`); the configured beds and no noise when thin data
-    hold them."""
+def planned(prediction: cl.Prediction, target: float) -> tuple[int, float]:
+    """The recommendation as the capacity DAG makes it (`closed_loop.predict` plans for the
+    last year's rate at the planned volume, as `tasks.capacity` does), and its Monte Carlo
+    noise (`SteadyDemand.beds_sd`); the configured beds and no noise when thin data hold
+    them."""
     if prediction.thin:
         return prediction.recommended, 0.0
-    dates = pd.date_range(prediction.origin + dt.timedelta(days=1), periods=horizon)
-    plan = planning_means(config, prediction.ward, arrived, dates)
-    demand = prediction.risk.demand
-    demand = demand if plan is None else demand.replanned(plan)
-    return demand.beds_for(target), demand.beds_sd(target)
+    return prediction.recommended, prediction.risk.demand.beds_sd(target)
 
 
 def calibration_floor(p: np.ndarray, draws: int = 500) -> float:

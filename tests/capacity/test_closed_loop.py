@@ -39,12 +39,6 @@ def test_after_90_days_the_fitted_los_of_well_observed_wards_is_the_truth(histor
     assert checked >= 5  # the large wards, High Care's step-down stays among them
 
 
-def _noise(peaks: np.ndarray, target: float, rng: np.random.Generator) -> float:
-    """Bootstrap sd of the recommended beds (the (1 - target) quantile of the peak census)."""
-    boot = [np.quantile(rng.choice(peaks, len(peaks)), 1 - target) for _ in range(200)]
-    return float(np.std(boot))
-
-
 def test_after_7_days_the_recommendation_is_the_true_los_one_or_says_the_data_are_thin(
     history,
 ) -> None:
@@ -57,15 +51,14 @@ def test_after_7_days_the_recommendation_is_the_true_los_one_or_says_the_data_ar
     truth = {p.ward: LosEstimate(from_config(CONFIG.ward(p.ward).los), p.los.log_sd, 0.0)
              for p in blended}  # fmt: skip
     known = {p.ward: p for p in cl.predict(CONFIG, history, origin, 28, RUNS, los_override=truth)}
-    rng = np.random.default_rng(0)
+    target = CONFIG.capacity.refusal_target
     for p in blended:
         if p.thin:
             assert p.recommended == CONFIG.ward(p.ward).beds, p.ward
             continue
-        peaks = known[p.ward].risk.occupancy.max(axis=1)
+        # the Monte Carlo noise of each recommendation: its sd over the runs' draws
         noise = 2 * np.hypot(
-            _noise(peaks, CONFIG.capacity.risk_target, rng),
-            _noise(p.risk.occupancy.max(axis=1), CONFIG.capacity.risk_target, rng),
+            known[p.ward].risk.demand.beds_sd(target), p.risk.demand.beds_sd(target)
         )
         moved = abs(p.recommended - known[p.ward].risk.recommended_beds)
         assert moved <= noise + 1, (p.ward, moved, noise, p.los.model.description)

@@ -25,6 +25,7 @@ from hospital_twin.capacity import inputs, observed
 from hospital_twin.capacity.los_fit import LosEstimate, from_config
 from hospital_twin.capacity.montecarlo import ArrivalIntensity
 from hospital_twin.capacity.planner import thin_data
+from hospital_twin.capacity.recommend import planning_means
 from hospital_twin.capacity.study import WardRisk, ward_risk
 from hospital_twin.config import HospitalConfig, Scenario
 from hospital_twin.day import flow, visits
@@ -180,6 +181,7 @@ def predict(
         config, origin, horizon, seen["stays"], forecasts, seen["history"]
     )
     scenario = scenario or Scenario(name="baseline")
+    dates = pd.date_range(origin + dt.timedelta(days=1), periods=horizon)
     out = []
     for ward in config.wards:
         est = (los_override or {}).get(ward.name) or inputs.los_estimate(
@@ -200,6 +202,9 @@ def predict(
             .to_numpy(float),
             bed_levels=[ward.beds],
             los_log_sd=est.log_sd,
+            refusal_target=config.capacity.refusal_target,
+            # as tasks.capacity plans it: the last year's rate at the planned volume
+            planning_mean=planning_means(config, ward.name, seen["history"], dates),
         )
         thin = thin_data(est.data_weight, risk_level_cv(frame, ward.name))
         beds = ward.beds if thin else risk.recommended_beds
