@@ -13,7 +13,8 @@ days (the short-term risk, from today's census), and recommends the fewest beds 
 most the form's refusal target of the admissions find every bed taken in the steady state of
 the ward's demand (its last year's rate; capacity/recommend.py). A patient-by-patient SimPy
 simulation on the same inputs cross-checks each recommended level, with as many replications
-as its own 95 % interval needs (16, then more while it is wider than ±10 points, at most 40);
+as its own 95 % interval needs (16, then more while it is wider than ±10 points, at most 40,
+or 120 while the Monte Carlo's figure lies outside it);
 the dashboard shows the interval beside the figure.
 
 Work fans out with dynamic task mapping (one mapped task per scenario × chunk of wards, the

@@ -9,6 +9,7 @@ import pytest
 from hospital_twin.capacity.los_fit import ParametricLos
 from hospital_twin.capacity.montecarlo import ArrivalIntensity, simulate_occupancy
 from hospital_twin.capacity.simpy_check import (
+    CHECK_DISPUTED_RUNS,
     CHECK_FIRST_RUNS,
     CHECK_HALF_WIDTH,
     CHECK_MAX_RUNS,
@@ -52,3 +53,14 @@ def test_interval_covers_the_monte_carlo_risk_with_a_census_and_uncertain_los() 
     )
     p_mc = float(((mc - change).max(axis=1) > 28).mean())
     assert check.ci_low <= p_mc <= check.ci_high, (check, p_mc)
+
+
+def test_a_monte_carlo_figure_outside_the_interval_makes_it_run_on() -> None:
+    """Where the two engines seem to disagree, SimPy runs on until its interval covers the
+    Monte Carlo's figure or the disputed maximum is reached; where they agree it stops as
+    before. The same seed: the disputed run extends the agreeing one."""
+    intensity = ArrivalIntensity.constant(RATE, DAYS)
+    agreed = simpy_risk(intensity, LOS, 28, np.random.default_rng(0), monte_carlo=0.5)
+    assert agreed.runs == CHECK_MAX_RUNS and agreed.ci_low <= 0.5 <= agreed.ci_high
+    disputed = simpy_risk(intensity, LOS, 28, np.random.default_rng(0), monte_carlo=0.99)
+    assert disputed.runs == CHECK_DISPUTED_RUNS and disputed.ci_high < 0.99

@@ -260,6 +260,7 @@ def _simpy_column(
             census.loc[census["ward"] == row["ward"], "elapsed_days"].to_numpy(float),
             change,
             est.log_sd,
+            monte_carlo=float(row["risk_at_recommended"]),
         )
         rows.append([check.p_over, check.ci_low, check.ci_high, check.runs])
     return pd.DataFrame(rows, columns=SIMPY_COLUMNS, index=recs.index)
