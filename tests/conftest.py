@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -17,18 +19,28 @@ def pg_admin_dsn() -> str:
     return f"postgresql://postgres@127.0.0.1:{require_env('HT_PG_PORT')}/postgres"
 
 
-@pytest.fixture(scope="session")
-def scratch_dsn(pg_admin_dsn: str):
-    """A fresh, migrated warehouse database for this test session, dropped afterwards."""
+@contextlib.contextmanager
+def scratch_database(pg_admin_dsn: str) -> Iterator[str]:
+    """A fresh, migrated warehouse database (its DSN), dropped afterwards."""
     name = f"hospital_it_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_admin_dsn, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}" OWNER hospital_writer')
     dsn = require_env("HT_DW_DSN").rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(dsn) as conn:
-        migrations.migrate(conn)  # the one runner, as scripts/stack and compose's init job
-    yield dsn
-    with psycopg.connect(pg_admin_dsn, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        with psycopg.connect(dsn) as conn:
+            migrations.migrate(conn)  # the one runner, as scripts/stack and compose's init job
+        yield dsn
+    finally:
+        with psycopg.connect(pg_admin_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def scratch_dsn(pg_admin_dsn: str):
+    """A fresh, migrated warehouse database for this test session, shared by its tests (a
+    module that needs one nobody else has written into overrides it with `scratch_database`)."""
+    with scratch_database(pg_admin_dsn) as dsn:
+        yield dsn
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from tests.conftest import scratch_database
 from tests.plugins.dashboard_package import queries
 from tests.plugins.dashboard_rows import (
     delete_dashboard_rows,
@@ -16,6 +17,14 @@ from tests.plugins.dashboard_rows import (
     seed_dashboard_rows,
     seed_pipeline_rows,
 )
+
+
+@pytest.fixture(scope="module")
+def scratch_dsn(pg_admin_dsn: str):
+    """A warehouse of this module's own: its checks of an empty dashboard fail on the session's
+    shared one once other tests (tests/tasks) have simulated days into it."""
+    with scratch_database(pg_admin_dsn) as dsn:
+        yield dsn
 
 
 @pytest.mark.integration
