@@ -51,7 +51,7 @@ def build(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
         warehouse.copy_frame(conn, staged_name(table), frame)
         conn.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the index builds' sorts
         for name, constraint, definition in conn.execute(
-            warehouse.read_sql("queries/indexes_of.sql"), (table,)
+            warehouse.read_sql("queries/indexes_of.sql"), (table, True)
         ).fetchall():
             conn.execute(_index_statement(table, name, constraint, definition))
 

@@ -275,7 +275,8 @@ def checks_after_load(conn: psycopg.Connection, tables: Sequence[str]) -> Iterat
         Index(table, name, constraint is not None, definition)
         for table in tables
         for name, constraint, definition in conn.execute(
-            read_sql("queries/rebuildable_indexes.sql"), (table,)
+            read_sql("queries/indexes_of.sql"),
+            (table, False),  # the rebuildable ones
         )
     ]
     _run(conn, [_drop(i.table, i.name, i.constraint) for i in indexes])
