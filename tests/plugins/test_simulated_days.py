@@ -27,6 +27,19 @@ def client() -> TestClient:
     return TestClient(app)
 
 
+def _backfill(timetable: SimulatedDays, days: int) -> list[str]:
+    """The logical dates a backfill of 1 January 2024 and the `days` - 1 days after it gets."""
+    backfill = TimeRestriction(
+        earliest=pendulum.datetime(2024, 1, 1),
+        latest=pendulum.datetime(2024, 1, days),
+        catchup=True,
+    )
+    dates, info = [], None
+    while info := timetable.next_dagrun_info_v2(last_dagrun_info=info, restriction=backfill):
+        dates.append(info.logical_date.date().isoformat())
+    return dates
+
+
 def test_days_are_periodic_for_backfills_but_never_scheduled() -> None:
     timetable = SimulatedDays()
     assert timetable.periodic and not timetable.can_be_scheduled
@@ -35,13 +48,7 @@ def test_days_are_periodic_for_backfills_but_never_scheduled() -> None:
     open_ended = TimeRestriction(earliest=pendulum.datetime(2024, 1, 1), latest=None, catchup=False)
     assert timetable.next_dagrun_info_v2(last_dagrun_info=None, restriction=open_ended) is None
     # A backfill's range: every day in it, at midnight UTC.
-    backfill = TimeRestriction(
-        earliest=pendulum.datetime(2024, 1, 1), latest=pendulum.datetime(2024, 1, 3), catchup=True
-    )
-    days, info = [], None
-    while info := timetable.next_dagrun_info_v2(last_dagrun_info=info, restriction=backfill):
-        days.append(info.logical_date.date().isoformat())
-    assert days == ["2024-01-01", "2024-01-02", "2024-01-03"]
+    assert _backfill(timetable, 3) == ["2024-01-01", "2024-01-02", "2024-01-03"]
 
 
 def test_weekly_simulated_time_runs_on_mondays_of_a_backfill_and_names_its_period() -> None:
@@ -52,13 +59,7 @@ def test_weekly_simulated_time_runs_on_mondays_of_a_backfill_and_names_its_perio
     assert "backfill" not in timetable.summary and "week" in timetable.summary
     open_ended = TimeRestriction(earliest=pendulum.datetime(2024, 1, 1), latest=None, catchup=False)
     assert timetable.next_dagrun_info_v2(last_dagrun_info=None, restriction=open_ended) is None
-    backfill = TimeRestriction(
-        earliest=pendulum.datetime(2024, 1, 1), latest=pendulum.datetime(2024, 1, 21), catchup=True
-    )
-    days, info = [], None
-    while info := timetable.next_dagrun_info_v2(last_dagrun_info=info, restriction=backfill):
-        days.append(info.logical_date.date().isoformat())
-    assert days == ["2024-01-01", "2024-01-08", "2024-01-15"]
+    assert _backfill(timetable, 21) == ["2024-01-01", "2024-01-08", "2024-01-15"]
 
 
 def test_a_backwards_backfill_of_the_daily_dag_is_refused_with_the_reason(client) -> None:
