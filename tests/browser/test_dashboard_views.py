@@ -76,10 +76,7 @@ def _plotted(frame: Frame | Page, selector: str) -> int:
 def test_planner_path_through_the_dashboard(api: AirflowClient, browser: Browser, seeded: dict):
     with chromium.new_page(browser) as page:
         chromium.log_in(page, api.base_url, api.user, require_env("HT_ADMIN_PASSWORD"), "/")
-        nav = page.get_by_role("link", name=NAV_NAME)
-        expect(nav).to_be_visible(timeout=30_000)
-        nav.click()
-        page.wait_for_url(re.compile(r".*/plugin/capacity-dashboard$"))
+        chromium.follow_nav_link(page, NAV_NAME, "plugin/capacity-dashboard")
         frame_el = page.locator(f'iframe[title="{NAV_NAME}"]')
         expect(frame_el).to_be_attached(timeout=30_000)
         frame = frame_el.content_frame

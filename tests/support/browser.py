@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = Path(os.environ.get("HT_CHROMIUM", "/usr/bin/chromium"))
 VIEWPORT = {"width": 1400, "height": 900}
@@ -58,6 +59,28 @@ def log_in(page: Page, base_url: str, user: str, password: str, path: str = "/")
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(re.escape(base_url + path) + r"([?#].*)?$"))
+
+
+def follow_nav_link(page: Page, name: str, path_end: str, attempts: int = 3) -> None:
+    """Click the Airflow UI navigation's link `name` and wait until the browser is on `path_end`.
+
+    The UI draws its navigation before it is ready to route: a click in that moment is lost and
+    the URL never changes (seen once in CI, under a 30 s wait). A person clicks again, and so
+    does this, up to `attempts` times; a link that never leads to `path_end` still fails, with a
+    screenshot of where the browser stayed.
+    """
+    nav = page.get_by_role("link", name=name)
+    expect(nav).to_have_attribute("href", re.compile(re.escape(path_end) + "$"), timeout=30_000)
+    arrived = re.compile(".*" + re.escape(path_end) + r"/?([?#].*)?$")
+    for attempt in range(1, attempts + 1):
+        nav.click()
+        try:
+            page.wait_for_url(arrived, timeout=15_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == attempts:
+                screenshot(page, "nav-link-did-not-navigate", full_page=False)
+                raise
 
 
 def screenshot_dir() -> Path:
