@@ -17,6 +17,14 @@ class _User:
         return "tester"
 
 
+RUN = {
+    "run_id": "run-1",
+    "origin_date": "2099-01-02",
+    "created_at": "2099-01-02T12:00:00",
+    "params": {"horizon_days": 90, "risk_target": 0.05, "refusal_target": 0.01},
+}
+
+
 @pytest.fixture
 def client(monkeypatch):
     from fastapi.testclient import TestClient
@@ -41,10 +49,11 @@ def client(monkeypatch):
          for b, p in ((10, 0.3), (11, 0.1), (12, 0.04))],
         evil,
         None,
-        run={"run_id": "run-1", "origin_date": "2099-01-02", "created_at": "2099-01-02T12:00:00",
-             "params": {"horizon_days": 90, "risk_target": 0.05, "refusal_target": 0.01}},
+        run=RUN,
+        runs=[RUN | {"scenarios": ["baseline"]}],
     )  # fmt: skip
     summary["days"] = 90
+    summary["capacity"]["requested_run"] = None  # the latest run, as queries.py answers it
 
     async def fake_auth(request):
         if request.headers.get("authorization") != "Bearer good":
@@ -101,6 +110,9 @@ def test_the_recommendation_table_says_what_each_column_measures(client) -> None
     assert "3.12%" in body and "0.87%" in body
     assert "at most 1.0% of admissions finding the ward full" in page  # the wards table
     assert "not this short-term risk: it can sit above the line" in page  # the risk curve
+    # The run picker names each run by the target its recommendation meets.
+    picker = page.split('id="run-select"')[1].split("</select>")[0]
+    assert "≤ 1.0% find it full" in picker and "risk target" not in picker
 
 
 def test_summary_json(client) -> None:
