@@ -48,7 +48,7 @@ def build(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
                 staged, _ident(table)
             )
         )
-        warehouse.copy_frame(conn, staged_name(table), frame)
+        warehouse.copy_frame(conn, staged_name(table), frame, freeze=True)  # created above
         conn.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the index builds' sorts
         for name, constraint, definition in conn.execute(
             warehouse.read_sql("queries/indexes_of.sql"), (table, True)
