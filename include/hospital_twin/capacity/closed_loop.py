@@ -262,3 +262,24 @@ def census_bands(occupancy: np.ndarray, levels: tuple[float, ...] = (0.8, 0.95))
         )
         for lv in levels
     }
+
+
+def band_coverage(occupancy: np.ndarray, seen: np.ndarray, level: float) -> np.ndarray:
+    """Per day, the chance that the realised census `seen` lies in the central `level` band
+    of the predicted census (runs, days), ties at a band edge split as the predicted
+    distribution splits them: the overlap of [F(y - 1), F(y)] with the band's probabilities
+    [(1 - level) / 2, (1 + level) / 2], as a share of F(y) - F(y - 1) (the non-randomized
+    PIT for counts, Czado, Gneiting & Held 2009).
+
+    Why not the closed band [q_lo, q_hi]: a census is a count, and a count's closed central
+    band holds more than `level` of its own distribution; a ward of 10 beds averaging 6.5
+    patients (Poisson) has an 80 % band of 3-10 that holds 96 % of it. A perfectly calibrated
+    prediction scores `level` here, on any ward."""
+    occ = np.asarray(occupancy)
+    y = np.asarray(seen, float)[None, :]
+    below, upto = (occ < y).mean(axis=0), (occ <= y).mean(axis=0)
+    lo, hi = (1 - level) / 2, (1 + level) / 2
+    width = upto - below
+    inside = np.clip(np.minimum(upto, hi) - np.maximum(below, lo), 0.0, None)
+    point = ((below >= lo) & (below <= hi)).astype(float)  # y outside the runs' support
+    return np.where(width > 0, inside / np.where(width > 0, width, 1.0), point)
