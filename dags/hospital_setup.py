@@ -3,13 +3,13 @@
 
 Builds the twin's foundations and loads them into the warehouse:
 
-1. **reference**: calendar, wards with bed counts, receiving facilities;
-2. **population**: people with valid South African ID numbers and illness profiles (drawn
+1. **population**: people with valid South African ID numbers and illness profiles (drawn
    and loaded in one task: the COPYs start while the files are still being written; on a
    first setup the people and their illness profiles are built on connections of their own,
    beside the ID number registry, and swapped in by the load's one transaction);
-3. **workforce**: active staff, reserve pool, quarterly retirements and hires;
-4. **schedules**: monthly rotating shifts (21-day cycle, a Senior per department per day).
+2. **workforce**: first the reference dimensions (calendar, wards with bed counts, receiving
+   facilities), then active staff, reserve pool, quarterly retirements and hires;
+3. **schedules**: monthly rotating shifts (21-day cycle, a Senior per department per day).
 
 Files go to the lake's `batch/`, are loaded with COPY (replacing the previous setup's rows)
 and move to `processed/`. When it finishes it updates the asset `hospital://warehouse/setup`,
@@ -26,7 +26,7 @@ import logging
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
-from common.glue import lake, warehouse
+from common.glue import lake, stage, warehouse
 
 from hospital_twin.config import profile_names
 from hospital_twin.contracts import SETUP_ASSET_URI
@@ -74,16 +74,6 @@ def _config(params):
 )
 def hospital_setup():
     @task
-    def load_reference(params=None) -> dict:
-        """Calendar, wards and facilities: the small dimensions every fact refers to."""
-        with warehouse() as conn:
-            from hospital_twin.tasks import setup
-
-            loaded = setup.load_reference(conn, _config(params))
-        log.info("%s", log_summary.summary("reference dimensions loaded (rows)", loaded))
-        return loaded
-
-    @task
     def population(params=None) -> dict:
         """People with SA ID numbers and their illness profiles, drawn, written to the lake's
         batch/ and COPYed into the warehouse (replacing an earlier setup's), in one task."""
@@ -96,11 +86,15 @@ def hospital_setup():
 
     @task
     def workforce(params=None) -> dict:
-        """Staff, the reserve pool and their quarterly retirement and hiring, written to the
-        lake and COPYed into the warehouse (one task: a task process costs seconds of CPU on
-        the two cores the population's load needs)."""
+        """The reference dimensions (calendar, wards, facilities: the staff refer to them), then
+        staff, the reserve pool and their quarterly retirement and hiring, written to the lake
+        and COPYed into the warehouse (one task: a task process costs seconds of CPU on the
+        two cores the population's load needs)."""
         from hospital_twin.tasks import setup
 
+        with stage("reference"), warehouse() as conn:
+            loaded = setup.load_reference(conn, _config(params))
+            log.info("%s", log_summary.summary("reference dimensions loaded (rows)", loaded))
         built = setup.build_workforce(_config(params), lake())
         log.info("%s", log_summary.summary("workforce built", built))
         with warehouse() as conn:
@@ -130,11 +124,8 @@ def hospital_setup():
         log.info("%s", log_summary.summary("setup finished", state))
         return state
 
-    reference = load_reference()
-    people = population()  # the critical path: it checks the schema itself, beside reference
-    staff = workforce()
-    reference >> staff
-    mark_setup_done(people, schedules(staff))
+    people = population()  # the critical path: it checks the schema itself
+    mark_setup_done(people, schedules(workforce()))
 
 
 hospital_setup()

@@ -66,7 +66,8 @@ def load_tables(
     if lock:
         conn.execute(warehouse.read_sql("queries/lock_setup_load.sql"))
     loads = [(t, f, w) for t, f, _, w in merges] + [(t, f, None) for t, f in replaces]
-    digests = [warehouse.frame_digest(frame) for _, frame, _ in loads]
+    with ThreadPoolExecutor(max_workers=4) as pool:  # hashing and Arrow run outside the GIL
+        digests = list(pool.map(warehouse.frame_digest, [frame for _, frame, _ in loads]))
     same = [_unchanged(conn, t, w, d) for (t, _, w), d in zip(loads, digests, strict=True)]
     merging = [m for m, s in zip(merges, same, strict=False) if not s]
     emptied = list(dependents) if merging else []

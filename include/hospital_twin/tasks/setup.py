@@ -100,22 +100,27 @@ def load_population(conn: psycopg.Connection, lake: Lake) -> dict:
 def set_up_population(conn: psycopg.Connection, config: HospitalConfig, lake: Lake) -> dict:
     """`build_population` then `load_population` in one task, the load beside the file writes.
 
-    The DAG's critical path (issue 11): the frames go to the COPYs straight from memory while a
-    thread writes them to `batch/` (PostgreSQL and that thread share the two cores), instead of
-    a second task reading back what the first wrote. The files are written whatever happens to
-    the load, with a stamp naming the configuration they were drawn for, so a retry of a failed
-    load with the same configuration loads them instead of drawing everyone again.
+    The DAG's critical path (issue 11): the illness profiles are drawn beside the registry's
+    numbers, and the frames go to the COPYs from memory while a thread writes them to `batch/`.
+    The files are written whatever happens to the load, with a stamp naming the configuration
+    they were drawn for, so a retry of a failed load with the same configuration loads them
+    instead of drawing everyone again.
     """
-    migrations.require_current(conn)  # it starts beside load_reference, not after it
+    migrations.require_current(conn)  # it starts beside the workforce, not after it
     t0 = time.perf_counter()
     frames = _drawn_before(lake, config)
     reused = frames is not None
     with ThreadPoolExecutor(max_workers=1) as pool:  # on an error, waits for the files
         if frames is None:
-            frames = _draw_population(config)
+            people = population.generate_population(config)
+            profiles = pool.submit(illness.assign_illness_profiles, config, people)
+            registry = _issued(people, "population")  # beside the illness draw
+            frames = people, profiles.result()
             written = pool.submit(_write_population, lake, config, *frames)
+        else:
+            registry = _issued(frames[0], "population")
         t1 = time.perf_counter()
-        loaded = _load_population_frames(conn, *frames)
+        loaded = _load_population_frames(conn, *frames, registry)
         t2 = time.perf_counter()
         if not reused:
             written.result()
@@ -159,15 +164,19 @@ def _drawn_before(lake: Lake, config: HospitalConfig) -> tuple[pd.DataFrame, pd.
 
 
 def _load_population_frames(
-    conn: psycopg.Connection, people: pd.DataFrame, profiles: pd.DataFrame
+    conn: psycopg.Connection,
+    people: pd.DataFrame,
+    profiles: pd.DataFrame,
+    registry: pd.DataFrame | None = None,
 ) -> dict:
+    """`registry`: the people's `_issued` numbers, when the caller made them already."""
     conditions = illness.condition_catalogue()
     return _load_dimensions(
         conn,
         [
             (
                 "dw.sa_id_registry",
-                _issued(people, "population"),
+                _issued(people, "population") if registry is None else registry,
                 ["sa_id"],
                 {"id_roll": "population"},
             ),
