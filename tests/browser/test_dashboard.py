@@ -141,7 +141,7 @@ def test_dashboard_in_headless_chromium(api: AirflowClient, seeded: dict, page: 
     assert "&lt;A&amp;B&gt;" in page.locator("#wards").inner_html()
 
     assert page.locator("#occupancy-trend svg polyline").count() > 0
-    assert page.locator("#capacity-table tbody tr").count() == len(seeded["recommendations"])
+    assert page.locator("#capacity-table tbody tr.rec").count() == len(seeded["recommendations"])
     assert page.locator("#run-id").inner_text() == seeded["run_id"]
     assert page.locator("#risk-ward").inner_text() == seeded["top_risk_ward"]
     assert page.locator("#risk-curve svg polyline").count() == 2
@@ -162,7 +162,7 @@ def test_nav_entry_in_the_airflow_ui(api: AirflowClient, seeded: dict, page: Pag
     expect(nav).to_have_attribute("href", re.compile(re.escape(NAV_HREF_END) + "$"), timeout=30_000)
     page.goto(api.base_url + NAV_PAGE)
     frame = page.frame_locator("iframe")
-    expect(frame.locator("#ward-table")).to_be_attached()
+    expect(frame.locator("#ward-table")).to_be_attached(timeout=30_000)  # the page reads the DW
     assert frame.locator("h1").inner_text() == "Capacity dashboard"
     assert page.locator("iframe").get_attribute("title") == "Capacity dashboard"
     chromium.screenshot(page, "airflow-ui-capacity-dashboard", full_page=False)

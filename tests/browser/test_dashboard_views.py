@@ -121,7 +121,7 @@ def test_planner_path_through_the_dashboard(api: AirflowClient, browser: Browser
         # Another run: the older one-scenario study, still there, with its own target.
         frame.locator("#run-select").select_option(seeded["older_run_id"])
         expect(frame.locator("#run-id")).to_have_text(seeded["older_run_id"], timeout=30_000)
-        rows = frame.locator("#capacity-table tbody tr")
+        rows = frame.locator("#capacity-table tbody tr.rec")
         assert rows.count() == seeded["older_recommendations"]
         assert "risk target 20.0%" in frame.locator("#risk-curve svg").inner_html()
         assert frame.locator("#run-params").inner_text().count("0.2") >= 1
@@ -132,6 +132,16 @@ def test_full_page_screenshots_wide_and_narrow(api: AirflowClient, browser: Brow
     with chromium.new_page(browser) as page:
         chromium.log_in(page, api.base_url, api.user, require_env("HT_ADMIN_PASSWORD"), DASHBOARD)
         chromium.screenshot(page, "views-dashboard-wide")
+        # On a desktop screen the recommendation table fits its card: each criterion (a few
+        # sentences) has a line of its own under its row instead of widening the table.
+        assert page.evaluate(
+            "(() => { const box = document.querySelector('#capacity-table').parentElement;"
+            " return box.scrollWidth <= box.clientWidth + 1; })()"
+        )
+        assert (
+            page.locator("#capacity-table tr.criterion").count()
+            == page.locator("#capacity-table tr.rec").count()
+        )
         page.goto(f"{api.base_url}{DASHBOARD}?run={seeded['older_run_id']}")
         chromium.screenshot(page, "views-dashboard-older-run")
         page.set_viewport_size({"width": 760, "height": 900})

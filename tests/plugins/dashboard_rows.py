@@ -40,6 +40,16 @@ SEED_CURVES = {  # (ward suffix, scenario) -> (mid, scale) of a logistic risk cu
     ("Medicine", "winter_peak"): (26.0, 1.2),
 }
 TARGET = 0.05
+# As long as the product's (capacity/planner.criterion): the dashboard must lay it out whole.
+CRITERION = (
+    "admissions finding every bed taken (refused or boarding in the ED) <= 1.0% in the steady "
+    "state of the ward's demand (Erlang loss; offered load 35.4 beds = 7.8 admissions a day x "
+    "4.5 days): 0.95% at 48 beds, mean occupancy 74%; 0.52% at the configured 50. Short-term "
+    "risk, from today's census: P(census over the beds at least one midnight in 90 days) "
+    "64% at 48 beds, 42% at 50; fewer beds than configured although that risk is above "
+    f"{TARGET:.0%}: a single full midnight counts there, while the recommendation counts how "
+    "many admissions a full ward turns away"
+)
 RUN_PARAMS = {"scenarios": ["baseline", "winter_peak"], "horizon_days": 90, "runs": 2000,
               "bed_levels": 11, "risk_target": TARGET, "refusal_target": 0.01,
               "wards_per_task": 4}  # fmt: skip
@@ -154,7 +164,7 @@ def seed_dashboard_rows(conn, tag: str) -> dict:
              "risk_at_recommended": TARGET / 2 if r["recommended_beds"] else None,
              "refusal_at_configured": 0.02, "refusal_at_recommended": 0.008,
              "horizon_days": RUN_PARAMS["horizon_days"],
-             "criterion": f"P(max midnight census over 90 days > beds) <= {TARGET:.0%}",
+             "criterion": CRITERION,
              "simpy_p_over": round(r["risk_at_configured"] * 0.9, 4), "los_model": "lognormal"}
             for r in exp["recommendations"]
         ],
