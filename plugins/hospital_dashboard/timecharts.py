@@ -33,17 +33,29 @@ def _top(value: float) -> float:
     return ticks[-1] if ticks[-1] >= value else ticks[-1] + step
 
 
+def _bottom(low: float, top: float) -> float:
+    """A round axis minimum at or below `low`, or 0 when the data come down to the chart's lower
+    half: ED arrivals near 700 a day drawn from 0 fill a sliver at the top of the chart and a
+    swing of 50 is invisible. A chart that does not start at 0 labels its lowest tick."""
+    if low <= top / 2:
+        return 0.0
+    ticks = _nice_ticks(low, top, 4)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    return step * (low // step)
+
+
 def _day(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
 @dataclass
 class _TimeFrame:
-    """A plot area over days [d0, d1] and values [0, y_max] with its axes drawn once."""
+    """A plot area over days [d0, d1] and values [y_min, y_max] with its axes drawn once."""
 
     d0: date
     d1: date
     y_max: float
+    y_min: float = 0.0
     width: int = 720
     height: int = 240
     unit: str = ""
@@ -60,10 +72,11 @@ class _TimeFrame:
         return self.ml + (self.pw / 2 if span == 0 else (d - self.d0).days / span * self.pw)
 
     def y(self, v: float) -> float:
-        return self.mt + self.ph - max(0.0, min(v / self.y_max, 1.0)) * self.ph
+        share = (v - self.y_min) / (self.y_max - self.y_min)
+        return self.mt + self.ph - max(0.0, min(share, 1.0)) * self.ph
 
     def axes(self, x_labels: int) -> None:
-        for t in _nice_ticks(0, self.y_max, 4):
+        for t in _nice_ticks(self.y_min, self.y_max, 4):
             self.parts.append(
                 f'<line class="grid" x1="{self.ml}" x2="{self.ml + self.pw}" y1="{_f(self.y(t))}" '
                 f'y2="{_f(self.y(t))}"/><text class="tick" x="{self.ml - 6}" '
@@ -186,8 +199,9 @@ def ed_forecast_chart(
         return empty_state("daily", has_data)
     days = [d for d, _ in seen] + [d for d, _ in fc]
     top = max([v for _, v in seen] + [float(f["hi95"]) for _, f in fc] + [1.0])
+    low = min([v for _, v in seen] + [float(f["lo95"]) for _, f in fc])
     frame = _TimeFrame(
-        min(days), max(days), _top(top * 1.05), height=260,
+        min(days), max(days), _top(top * 1.05), _bottom(low * 0.95, top), height=260,
         legend=(("s-actual", "arrivals"), ("s-forecast", "forecast"),
                 ("band80", "80% band"), ("band95", "95% band")),
     )  # fmt: skip

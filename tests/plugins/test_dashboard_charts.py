@@ -48,6 +48,23 @@ def test_time_charts_plot_one_point_per_day_and_keep_their_date_labels_inside() 
     assert _points(ed, "forecast") == 7
     assert ed.count('class="band80"') == 1 and ed.count('class="band95"') == 1
     assert "2099-01-01 to 2099-01-08" in ed
+    assert _ticks(ed)[0] == 0  # counts that come near zero are drawn from zero
+
+    # Arrivals near 700 a day: the axis starts at a round value below the lowest band, not at 0,
+    # and every point and band stays inside the plot.
+    actual = [{"sim_date": d, "arrivals": 690 + 10 * (i % 3)} for i, d in enumerate(_days(5))]
+    forecast = [{"target_date": d, "mean": 700, "lo80": 660, "hi80": 740, "lo95": 640,
+                 "hi95": 760} for d in _days(8)[1:]]  # fmt: skip
+    ed = timecharts.ed_forecast_chart(actual, forecast)
+    ticks = _ticks(ed)
+    assert 0 < ticks[0] <= 640 * 0.95 and ticks[-1] >= 760
+    ys = [float(y) for y in re.findall(r'<circle class="dot line actual"[^>]* cy="([\d.]+)"', ed)]
+    assert len(ys) == 5 and max(ys) - min(ys) > 20  # a swing of 20 arrivals shows
+
+
+def _ticks(svg: str) -> list[float]:
+    """The y axis's tick values, bottom to top."""
+    return sorted(float(t) for t in re.findall(r'text-anchor="end">([\d.]+)</text>', svg))
 
 
 def test_risk_curve_draws_the_runs_target_and_keeps_labels_inside() -> None:
