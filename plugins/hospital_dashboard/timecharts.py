@@ -33,15 +33,22 @@ def _top(value: float) -> float:
     return ticks[-1] if ticks[-1] >= value else ticks[-1] + step
 
 
-def _bottom(low: float, top: float) -> float:
-    """A round axis minimum at or below `low`, or 0 when the data come down to the chart's lower
-    half: ED arrivals near 700 a day drawn from 0 fill a sliver at the top of the chart and a
-    swing of 50 is invisible. A chart that does not start at 0 labels its lowest tick."""
-    if low <= top / 2:
-        return 0.0
-    ticks = _nice_ticks(low, top, 4)
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
-    return step * (low // step)
+def _axis_range(low: float, high: float) -> tuple[float, float]:
+    """The value axis for data in [low, high]: from 0 when the data come down to the lower half
+    of the chart, else between round ticks just outside the data. ED arrivals near 700 a day
+    drawn from 0 fill a sliver at the top and a swing of 50 is invisible. The ends are made
+    multiples of the tick step the axis then draws, so its lowest tick sits on the base line."""
+    if low <= high / 2:
+        return 0.0, _top(high)
+    lo, hi = low, high
+    for _ in range(4):  # a wider range may pick a coarser step: round again until it holds
+        ticks = _nice_ticks(lo, hi, 4)
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+        rounded = step * math.floor(lo / step), step * math.ceil(hi / step)
+        if rounded == (lo, hi):
+            break
+        lo, hi = rounded
+    return lo, hi
 
 
 def _day(value: Any) -> date:
@@ -200,8 +207,9 @@ def ed_forecast_chart(
     days = [d for d, _ in seen] + [d for d, _ in fc]
     top = max([v for _, v in seen] + [float(f["hi95"]) for _, f in fc] + [1.0])
     low = min([v for _, v in seen] + [float(f["lo95"]) for _, f in fc])
+    y_min, y_max = _axis_range(low * 0.97, top * 1.03)
     frame = _TimeFrame(
-        min(days), max(days), _top(top * 1.05), _bottom(low * 0.95, top), height=260,
+        min(days), max(days), y_max, y_min, height=260,
         legend=(("s-actual", "arrivals"), ("s-forecast", "forecast"),
                 ("band80", "80% band"), ("band95", "95% band")),
     )  # fmt: skip

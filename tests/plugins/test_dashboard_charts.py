@@ -57,9 +57,17 @@ def test_time_charts_plot_one_point_per_day_and_keep_their_date_labels_inside() 
                  "hi95": 760} for d in _days(8)[1:]]  # fmt: skip
     ed = timecharts.ed_forecast_chart(actual, forecast)
     ticks = _ticks(ed)
-    assert 0 < ticks[0] <= 640 * 0.95 and ticks[-1] >= 760
+    assert 0 < ticks[0] < 640 and 760 <= ticks[-1] <= 800
+    base = float(re.search(r'<line class="axis"[^>]* y1="([\d.]+)"', ed).group(1))
+    assert _tick_y(ed, ticks[0]) == base  # the lowest tick is labelled on the base line
     ys = [float(y) for y in re.findall(r'<circle class="dot line actual"[^>]* cy="([\d.]+)"', ed)]
     assert len(ys) == 5 and max(ys) - min(ys) > 20  # a swing of 20 arrivals shows
+
+
+def _tick_y(svg: str, value: float) -> float:
+    """Where the y axis labels `value` (its grid line)."""
+    label = re.escape(f"{value:g}")
+    return float(re.search(rf'y1="([\d.]+)" y2="[\d.]+"/><text class="tick"[^>]*>{label}<', svg)[1])
 
 
 def _ticks(svg: str) -> list[float]:
