@@ -5,11 +5,12 @@ the default profile COPYed 3,000,000 people, their SA ID numbers and their illne
 after another while the machine's other core idled (issue 11). A table that is empty in the
 warehouse and gets many rows is instead built beside the main load: on its own connection, a
 copy of it in the `dw_load` schema (same columns, checks and index names: a refusal names the
-constraint and the row exactly as before) is created, COPYed into and indexed, in one
-transaction, which PostgreSQL need not write to the WAL when `wal_level = minimal`. The main
-load's transaction then drops the empty table and moves the copy into `dw` in its place
-(`swap_in`), adding back the foreign keys of both sides, validated set-based, so a reader sees
-the old (empty) table or the whole new one, and a failure leaves the empty table.
+constraint and the row exactly as before) is created, COPYed into (FREEZE: its rows are
+written committed and all-visible, so the key checks that read them next need not stamp and
+write every page again) and indexed, in one transaction. The main load's transaction then
+drops the empty table and moves the copy into `dw` in its place (`swap_in`), adding back the
+foreign keys of both sides, validated set-based, so a reader sees the old (empty) table or the
+whole new one, and a failure leaves the empty table.
 """
 
 from __future__ import annotations
