@@ -5,8 +5,9 @@ The domain engine only (no Airflow, no warehouse): the default hospital runs day
 `--first` on, the capacity study predicts the next `--horizon` days from the data up to the
 origin only, as the product does (`capacity.closed_loop.predict`): arrivals from the
 forecasts the daily retrain stores on the origin (`forecast.model`, LightGBM with calendar,
-lag and last-year features, for the wards admitting 5 a day or more; `--arrivals recent`
-for the recent rate alone), LOS blended from the observed ward stays, the census with its
+lag and last-year features, for the wards admitting 5 a day or more, shaping the days at
+the recent level, `capacity.intensity.at_level`; `--arrivals recent` for the recent rate
+alone), LOS blended from the observed ward stays, the census with its
 elapsed stays; and the twin runs on. Reported, per ward and overall:
 
 - predicted vs realised mean midnight census (`census_error`: signed, as a fraction);
