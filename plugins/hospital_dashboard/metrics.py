@@ -110,8 +110,9 @@ METRICS: dict[str, Metric] = {
         "The same risk at the recommended beds from the patient-by-patient SimPy simulation, "
         "on the same inputs: it should agree with the Monte Carlo figure within its noise. "
         "Below it, its 95 % interval and the replications it took (16, then more while the "
-        "interval is wider than 10 points either side, at most 40; up to 120 while the "
-        "Monte Carlo figure lies outside the interval).",
+        "interval is wider than 10 points either side, at most 40; where the Monte Carlo "
+        "figure lies outside that interval, a second, independent sample of 120 gives the "
+        "figure and interval shown).",
     ),
     "criterion": Metric(
         "Criterion",

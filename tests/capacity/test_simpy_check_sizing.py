@@ -55,12 +55,16 @@ def test_interval_covers_the_monte_carlo_risk_with_a_census_and_uncertain_los() 
     assert check.ci_low <= p_mc <= check.ci_high, (check, p_mc)
 
 
-def test_a_monte_carlo_figure_outside_the_interval_makes_it_run_on() -> None:
-    """Where the two engines seem to disagree, SimPy runs on until its interval covers the
-    Monte Carlo's figure or the disputed maximum is reached; where they agree it stops as
-    before. The same seed: the disputed run extends the agreeing one."""
+def test_a_monte_carlo_figure_outside_the_interval_is_settled_on_a_fresh_sample() -> None:
+    """Where the two engines seem to disagree, a second sample of CHECK_DISPUTED_RUNS
+    replications, independent of the first, gives the answer: an unlucky first sample does not
+    stay in it. Where they agree SimPy stops as before."""
     intensity = ArrivalIntensity.constant(RATE, DAYS)
     agreed = simpy_risk(intensity, LOS, 28, np.random.default_rng(0), monte_carlo=0.5)
     assert agreed.runs == CHECK_MAX_RUNS and agreed.ci_low <= 0.5 <= agreed.ci_high
     disputed = simpy_risk(intensity, LOS, 28, np.random.default_rng(0), monte_carlo=0.99)
     assert disputed.runs == CHECK_DISPUTED_RUNS and disputed.ci_high < 0.99
+    # The verdict is the spawned generator's sample alone, none of the first 40 runs in it.
+    fresh = np.random.default_rng(0).spawn(1)[0]
+    alone = simpy_risk(intensity, LOS, 28, fresh, half_width=0.0, max_runs=CHECK_DISPUTED_RUNS)
+    assert disputed == alone
