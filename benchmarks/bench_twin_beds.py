@@ -135,13 +135,13 @@ def compare(
     return pd.DataFrame(rows).set_index("ward")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default=os.environ.get("HT_PROFILE", "default"))
     parser.add_argument("--days", type=int, default=180, help="days counted, after the warm-up")
     parser.add_argument("--warmup", type=int, default=30, help="days run first, not counted")
     parser.add_argument("--beds", default="{}", help='JSON {"ward": beds}; others as configured')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     config = load_config(args.profile)
     beds = {w.name: w.beds for w in config.wards} | json.loads(args.beds)
     unknown = set(beds) - {w.name for w in config.wards}
@@ -162,28 +162,32 @@ def main() -> None:
         shown[column] = (100 * shown[column]).map("{:.2f} %".format)
     print(shown.to_string())
     solid = table[table["admissions"] >= MIN_ADMISSIONS]
-    errors = {
-        "max_abs_error_erlang_b": float((solid["full"] - solid["erlang_b"]).abs().max()),
-        "max_abs_error_mmcd": float((solid["full"] - solid["mmcd_wait"]).abs().max()),
-        "max_abs_error_refused_vs_erlang_b": float(
-            (solid["refused"] - solid["erlang_b"]).abs().max()
-        ),
+    gaps = {
+        "max_abs_error_erlang_b": ("full", "erlang_b"),
+        "max_abs_error_mmcd": ("full", "mmcd_wait"),
+        "max_abs_error_refused_vs_erlang_b": ("refused", "erlang_b"),
     }
-    print(
-        f"wards with >= {MIN_ADMISSIONS} admissions: share finding the ward full vs Erlang B, "
-        f"largest gap {100 * errors['max_abs_error_erlang_b']:.2f} points; vs M/M/c+D "
-        f"{100 * errors['max_abs_error_mmcd']:.2f} points; share refused vs Erlang B "
-        f"{100 * errors['max_abs_error_refused_vs_erlang_b']:.2f} points; "
-        f"{time.perf_counter() - t0:.0f} s, "
-        f"load {os.getloadavg()[0]:.1f}"
-    )
+    errors = {
+        name: float((solid[seen] - solid[model]).abs().max()) if len(solid) else None
+        for name, (seen, model) in gaps.items()
+    }
+    if len(solid):
+        print(
+            f"wards with >= {MIN_ADMISSIONS} admissions: share finding the ward full vs Erlang B,"
+            f" largest gap {100 * errors['max_abs_error_erlang_b']:.2f} points; vs M/M/c+D "
+            f"{100 * errors['max_abs_error_mmcd']:.2f} points; share refused vs Erlang B "
+            f"{100 * errors['max_abs_error_refused_vs_erlang_b']:.2f} points"
+        )
+    else:
+        print(f"no ward has {MIN_ADMISSIONS} admissions: no gap is reported")
+    print(f"{time.perf_counter() - t0:.0f} s, load {os.getloadavg()[0]:.1f}")
     print(
         json.dumps(
             {
                 "profile": args.profile,
                 "days": args.days,
                 "beds": beds,
-                **{k: round(v, 4) for k, v in errors.items()},
+                **{k: None if v is None else round(v, 4) for k, v in errors.items()},
                 "wards": json.loads(table.round(4).to_json(orient="index")),
             }
         )
