@@ -57,8 +57,9 @@ class SetupMissing(RuntimeError):
 def load_reference(conn: psycopg.Connection, config: HospitalConfig) -> dict:
     """Calendar, wards and facilities: the small dimensions every fact refers to.
 
-    The first task of setup, so it is where a warehouse whose migrations have not run is
-    caught (`migrations.MigrationsPending`, naming the command), before hours of building.
+    The `workforce` task's first step, and `population` checks the same at its start: a
+    warehouse whose migrations have not run is caught there (`migrations.MigrationsPending`,
+    naming the command), before minutes of building.
     """
     migrations.require_current(conn)
     return _load_dimensions(
